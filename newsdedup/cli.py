@@ -1,0 +1,263 @@
+"""The command line: options → :class:`Settings` → library call → renderer. Nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from . import __version__
+from .errors import NewsdedupError, UsageError
+from .ingest import display_path
+from .model import Skipped
+from .settings import DEFAULT_MAX_BYTES, Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DUPLICATES = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="newsdedup",
+    help=(
+        "Find the same news story across outlets and print a merged, source-annotated timeline.\n\n"
+        "Exit codes: 0 success; 1 runtime error or skipped inputs (the run still completes);"
+        " 2 usage error; 3 duplicates found with --fail-on-duplicates."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Fmt(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+# ---------------------------------------------------------------------------------------------
+# options shared by every command
+
+Paths = Annotated[list[str], typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False)]
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr but errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Diagnostics on stderr.")]
+ColorOpt = Annotated[Color, typer.Option("--color", help="Colour on a terminal: auto, always, never.")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Same as --color never.")]
+MaxBytesOpt = Annotated[
+    int, typer.Option("--max-bytes", help="Skip files larger than this many bytes.", min=1)
+]
+DayfirstOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--dayfirst/--monthfirst",
+        help="Order of ambiguous numeric dates (12/07/99) when the outlet's files do not tell.",
+        show_default=False,
+    ),
+]
+MtimeOpt = Annotated[
+    bool, typer.Option("--use-mtime", help="Date undated files by their modification time (marked mtime).")
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-from-path",
+        help="Regex with a named group 'outlet' applied to the path below the input folder.",
+        metavar="REGEX",
+    ),
+]
+FollowOpt = Annotated[bool, typer.Option("--follow", "-L", help="Follow symbolic links (loops detected).")]
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """stdout, or a temporary file beside ``path`` renamed over it when all went well."""
+    if path is None:
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError as exc:
+            raise PipeClosed from exc
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away (``| head``): a normal end. Not an OSError, so click's own
+    EPIPE handling (exit 1) never sees it."""
+
+
+class Messages:
+    """stderr messages, prefixed ``newsdedup:``; quiet keeps only errors."""
+
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet, self.verbose = quiet, verbose
+
+    def error(self, text: str) -> None:
+        print(f"newsdedup: {text}", file=sys.stderr)
+
+    def warn(self, text: str) -> None:
+        if not self.quiet:
+            print(f"newsdedup: {text}", file=sys.stderr)
+
+    def debug(self, text: str) -> None:
+        if self.verbose and not self.quiet:
+            print(f"newsdedup: {text}", file=sys.stderr)
+
+    def skipped(self, skipped: list[Skipped]) -> None:
+        for s in skipped:
+            self.warn(f"{s.path}: skipped: {s.reason}")
+        if skipped:
+            self.warn(f"{len(skipped)} input(s) skipped")
+
+
+def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bool:
+    """Resolved once: never when asked, NO_COLOR set, TERM=dumb or not a terminal (for auto)."""
+    if no_color or choice is Color.never:
+        return False
+    if choice is Color.always:
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(**kw)  # type: ignore[arg-type]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"newsdedup {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Find the same news story across outlets."""
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@app.command()
+def inspect(
+    paths: Paths,
+    fmt: FormatOpt = Fmt.text,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dayfirst: DayfirstOpt = None,
+    use_mtime: MtimeOpt = False,
+    source_from_path: SourceOpt = None,
+    follow: FollowOpt = False,
+) -> None:
+    """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
+    from .pipeline import load
+    from .render import article_record, inspect_text, write_json_document, write_jsonl
+
+    msg = Messages(quiet, verbose)
+    settings = _settings(
+        max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
+        source_from_path=source_from_path, follow_symlinks=follow,
+    )  # fmt: skip
+    corpus = load(paths, settings)
+    msg.skipped(corpus.skipped)
+    with _output(output) as out:
+        if fmt is Fmt.json:
+            write_json_document(out, "inspect", "articles", (article_record(a) for a in corpus.articles), corpus.skipped)
+        elif fmt is Fmt.jsonl:
+            write_jsonl(out, (article_record(a) for a in corpus.articles))
+        elif fmt is Fmt.text:
+            for chunk in inspect_text(corpus.articles):
+                out.write(chunk)
+        else:
+            raise UsageError(f"inspect has no --format {fmt.value}; use text, json or jsonl")
+    _finish(corpus.skipped)
+
+
+def _finish(skipped: list[Skipped]) -> None:
+    if skipped:
+        raise typer.Exit(EXIT_ERROR)
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+def main() -> None:
+    """Console-script entry: library errors become one-line messages; a closed pipe is quiet."""
+    try:
+        try:
+            rv = app(standalone_mode=False)
+            code = rv if isinstance(rv, int) else EXIT_OK
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except NewsdedupError as exc:
+            print(f"newsdedup: error: {display_path(str(exc))}", file=sys.stderr)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            print("newsdedup: interrupted", file=sys.stderr)
+            code = EXIT_ERROR  # exit codes stay below 126
+        except PipeClosed:
+            raise BrokenPipeError from None
+        except Exception as exc:  # click's usage errors and anything unexpected
+            code = _click_error(exc)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (| head): that is a normal end, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)
+
+
+def _click_error(exc: Exception) -> int:
+    """Usage errors from the option parser: its own message, exit 2."""
+    if isinstance(exc, BrokenPipeError):
+        raise exc
+    if isinstance(exc, typer.Abort):
+        print("newsdedup: aborted", file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(exc, typer.TyperException) and hasattr(exc, "show"):
+        exc.show(file=sys.stderr)
+        code = int(getattr(exc, "exit_code", EXIT_USAGE))
+        return EXIT_USAGE if code == 2 else EXIT_ERROR
+    if isinstance(exc, OSError):
+        name = display_path(exc.filename) if isinstance(exc.filename, str) else ""
+        print(f"newsdedup: error: {name + ': ' if name else ''}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    raise exc

@@ -1,0 +1,31 @@
+"""Exceptions raised by the library; the CLI turns them into one-line messages."""
+
+from __future__ import annotations
+
+
+class NewsdedupError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(NewsdedupError):
+    """The caller asked for something that cannot be done (bad option value, bad pattern)."""
+
+    exit_code = 2
+
+
+class InputError(NewsdedupError):
+    """One input file cannot be used; the run goes on without it.
+
+    ``path`` names the file, ``reason`` says what is wrong in a few words.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class NoInputError(NewsdedupError):
+    """Nothing usable was found under the given paths."""

@@ -1,0 +1,394 @@
+"""Stage 1: find input files, read them whatever their encoding, strip markup, cut paragraphs.
+
+Every path handed in ends up either as a :class:`~newsdedup.model.Document` or as a
+:class:`~newsdedup.model.Skipped` with a reason; nothing raises past this module for a bad file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import InputError
+from .model import Document, Skipped
+from .settings import Settings
+
+# ---------------------------------------------------------------------------------------------
+# discovery
+
+
+@dataclass(frozen=True)
+class Found:
+    """A file found under an input root: the OS path, the root and the path below it."""
+
+    ospath: str
+    root: str
+    rel: str
+
+
+def display_path(path: str) -> str:
+    """A printable form of a path: undecodable bytes as ``\\xNN``, control characters escaped."""
+    raw = os.fsencode(path)
+    text = raw.decode("utf-8", errors="backslashreplace")
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def discover(
+    paths: Iterable[str], settings: Settings
+) -> Iterator[Found | Skipped]:
+    """Yield every regular file under ``paths`` (files or folders), sorted within each folder.
+
+    Folders are walked recursively in byte order of names, so the order never depends on the
+    filesystem. Symlinks are followed only with ``settings.follow_symlinks``; loops are reported.
+    """
+    seen: set[str] = set()
+    for given in paths:
+        try:
+            st = os.stat(given) if settings.follow_symlinks else os.lstat(given)
+        except OSError as exc:
+            yield Skipped(display_path(given), _os_reason(exc))
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            # a symlink named on the command line is what the user asked for: follow it
+            try:
+                st = os.stat(given)
+            except OSError as exc:
+                yield Skipped(display_path(given), _os_reason(exc))
+                continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(given, given, settings, {_dev_ino(st)}, seen)
+        elif stat.S_ISREG(st.st_mode):
+            key = os.path.realpath(given)
+            if key not in seen:
+                seen.add(key)
+                yield Found(given, os.path.dirname(given), os.path.basename(given))
+        else:
+            yield Skipped(display_path(given), "not a regular file")
+
+
+def _dev_ino(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def _walk(
+    folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
+) -> Iterator[Found | Skipped]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: os.fsencode(e.name))
+    except OSError as exc:
+        yield Skipped(display_path(folder), _os_reason(exc))
+        return
+    for entry in entries:
+        full = entry.path
+        try:
+            is_link = entry.is_symlink()
+            if is_link and not settings.follow_symlinks:
+                if entry.is_dir(follow_symlinks=True):
+                    continue  # a linked folder is not walked without -L; not an input file
+                if not entry.is_file(follow_symlinks=True):
+                    yield Skipped(display_path(full), "broken symbolic link")
+                    continue
+                continue  # linked file without -L: not followed
+            st = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            yield Skipped(display_path(full), _os_reason(exc))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            key = _dev_ino(st)
+            if key in ancestors:
+                yield Skipped(display_path(full), "symbolic link loop")
+                continue
+            yield from _walk(full, root, settings, ancestors | {key}, seen)
+        elif stat.S_ISREG(st.st_mode):
+            real = os.path.realpath(full)
+            if real in seen:
+                continue
+            seen.add(real)
+            yield Found(full, root, os.path.relpath(full, root))
+        # sockets, fifos and devices inside folders are silently not articles
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file (deleted while running?)"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    if exc.errno == 40:  # ELOOP
+        return "symbolic link loop"
+    return exc.strerror or exc.__class__.__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and decoding
+
+_MAGIC = {
+    b"\x89PNG": "PNG image",
+    b"\x1f\x8b": "gzip archive",
+    b"%PDF": "PDF document",
+    b"PK\x03\x04": "zip archive",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"BZh": "bzip2 archive",
+    b"\xfd7zXZ": "xz archive",
+    b"\x7fELF": "executable",
+}
+
+
+def read_document(found: Found, settings: Settings) -> Document:
+    """Read and decode one file. Raises :class:`InputError` with a short reason."""
+    shown = display_path(found.ospath)
+    try:
+        with open(found.ospath, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_size > settings.max_bytes:
+                raise InputError(
+                    shown,
+                    f"larger than the {settings.max_bytes:,}-byte cap "
+                    f"({st.st_size:,} bytes; raise it with --max-bytes)",
+                )
+            data = fh.read(settings.max_bytes + 1)
+    except OSError as exc:
+        raise InputError(shown, _os_reason(exc)) from exc
+    if len(data) > settings.max_bytes:
+        raise InputError(shown, f"grew past the {settings.max_bytes:,}-byte cap while reading")
+    return document_from_bytes(data, shown, display_path(found.rel), st.st_mtime)
+
+
+def document_from_bytes(data: bytes, path: str, rel: str | None = None, mtime: float = 0.0) -> Document:
+    """Decode ``data`` and cut it into paragraphs. Raises :class:`InputError` if it is no text."""
+    if not data:
+        raise InputError(path, "empty file")
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(path, f"binary file ({kind}), not text")
+    text, encoding, note = decode(data)
+    if text is None:
+        raise InputError(path, f"binary file ({note}), not text")
+    if not text.strip():
+        raise InputError(path, "only white space")
+    text, markup = strip_markup(text)
+    paragraphs = to_paragraphs(text)
+    if not paragraphs:
+        raise InputError(path, "no text left after removing markup")
+    return Document(
+        path=path,
+        rel=rel if rel is not None else path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        encoding=encoding,
+        encoding_note=note,
+        markup_removed=markup,
+        paragraphs=paragraphs,
+        mtime=mtime,
+    )
+
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start : err.end]
+    return bad.decode("cp1252", errors="replace").replace("\ufffd", ""), err.end
+
+
+codecs.register_error("newsdedup-cp1252", _cp1252_fallback)
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def decode(data: bytes) -> tuple[str | None, str, str]:
+    """Decode bytes to text. Returns ``(text, encoding, note)``; text is None for binary data.
+
+    Order of evidence: a byte-order mark; NUL patterns of BOM-less UTF-16; strict UTF-8; UTF-8
+    with stray single-byte characters (mixed files: those bytes are read as cp1252); cp1252 for
+    text with few non-ASCII bytes (Western news copy); otherwise charset-normalizer's guess.
+    """
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    for bom, enc in boms:
+        if data.startswith(bom):
+            text = data.decode(enc, errors="replace")
+            return _clean_controls(text), enc, "byte-order mark"
+    sample = data[:4096]
+    nuls = sample.count(0)
+    if nuls and len(sample) >= 4:
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        half = len(sample) / 2
+        if odd > 0.4 * half and even < 0.05 * half:
+            return _clean_controls(data.decode("utf-16-le", errors="replace")), "utf-16-le", "NUL pattern, no BOM"
+        if even > 0.4 * half and odd < 0.05 * half:
+            return _clean_controls(data.decode("utf-16-be", errors="replace")), "utf-16-be", "NUL pattern, no BOM"
+        if nuls > 0.3 * len(sample):
+            return None, "binary", "mostly NUL bytes"
+    if _looks_binary(sample):
+        return None, "binary", "control bytes"
+    try:
+        return _clean_controls(data.decode("utf-8")), "utf-8", "valid UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if _UTF8_MULTIBYTE.search(data):
+        text = data.decode("utf-8", errors="newsdedup-cp1252")
+        return _clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
+    high = sum(1 for b in data if b >= 0x80)
+    if high <= 0.05 * len(data):
+        return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "not UTF-8; few non-ASCII bytes"
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+    except Exception:  # the detector is a guess; any failure means we fall back
+        best = None
+    if best is not None and best.encoding:
+        return _clean_controls(data.decode(best.encoding, errors="replace")), best.encoding, "charset-normalizer guess"
+    return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "fallback"
+
+
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("newsdedup-latin1", _latin1_fallback)
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if not sample:
+        return False
+    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 25, 0))
+    return ctrl > 0.1 * len(sample)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _clean_controls(text: str) -> str:
+    """Unify line ends and remove control characters (ESC included, so no ANSI sequence
+    survives), bidi overrides and zero-width characters. Tabs and newlines stay."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # a dangling ANSI CSI sequence would leave '[31m' behind: drop the whole sequence
+    text = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", text)
+    text = re.sub(r"\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)", "", text)
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+# ---------------------------------------------------------------------------------------------
+# markup
+
+_HTML_TAGS = (
+    "html|head|body|title|meta|link|script|style|p|br|hr|div|span|pre|center|font|b|i|u|em|strong|"
+    "h[1-6]|a|img|table|tr|td|th|tbody|thead|ul|ol|li|blockquote|section|article|header|footer|"
+    "nav|aside|figure|figcaption|small|sup|sub|!doctype|noscript|iframe|form|input|button"
+)
+_TAG = re.compile(rf"</?(?:{_HTML_TAGS})\b[^<>]{{0,2000}}>", re.IGNORECASE)
+_BLOCK = re.compile(
+    r"</?(?:p|br|hr|div|pre|center|h[1-6]|tr|li|ul|ol|table|blockquote|section|article|header|footer|title)\b[^<>]{0,2000}>",
+    re.IGNORECASE,
+)
+_DROP = re.compile(
+    r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>.{0,200000}?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_COMMENT = re.compile(r"<!--.{0,200000}?-->", re.DOTALL)
+
+
+def strip_markup(text: str) -> tuple[str, bool]:
+    """Remove HTML leftovers if the text has them. Returns ``(text, removed_anything)``.
+
+    Only known HTML tag names are removed, and only when at least two appear (or the page
+    structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay.
+    """
+    hits = len(_TAG.findall(text, 0, 20000))
+    if hits < 2 and not re.search(r"<(html|body|p|br)\b", text[:20000], re.IGNORECASE):
+        return (html.unescape(text) if "&" in text else text), False
+    text = _COMMENT.sub("", text)
+    text = _DROP.sub("\n", text)
+    text = _BLOCK.sub("\n", text)
+    text = _TAG.sub("", text)
+    return html.unescape(text), True
+
+
+# ---------------------------------------------------------------------------------------------
+# paragraphs
+
+_RULE = re.compile(r"^\s*[-=_*~#+.]{5,}\s*$")
+# lines that are a header of their own: wire timestamps, slug lines
+_STANDALONE = re.compile(
+    r"^\s*(?:\d{1,2}-[A-Za-z]{3}-\d{4}\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?[A-Z]{0,3}"
+    r"|\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{2,4}:?\s+Page\s+\d+.*)\s*$"
+)
+
+
+def to_paragraphs(text: str) -> list[str]:
+    """Cut text into paragraphs, joining hard-wrapped lines.
+
+    A paragraph ends at a blank line, a line ending in ``<`` (PA's end-of-paragraph mark), a
+    rule line, or, in hard-wrapped text, a line much shorter than the wrap width or a next line
+    that is indented. Text whose lines are long (one paragraph per line) keeps each line.
+    """
+    lines = [ln.rstrip().replace("\t", " ") for ln in text.split("\n")]
+    lengths = sorted(len(ln) for ln in lines if ln.strip())
+    if not lengths:
+        return []
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    full = sum(1 for n in lengths if n >= 0.75 * width)
+    wrapped = width <= 100 and len(lengths) >= 3 and full >= 0.4 * len(lengths)
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            para = re.sub(r"\s+", " ", " ".join(current)).strip()
+            if para:
+                paragraphs.append(para)
+            current.clear()
+
+    for line in lines:
+        if not line.strip() or _RULE.match(line):
+            flush()
+            continue
+        if _STANDALONE.match(line):
+            flush()
+            current.append(line.strip())
+            flush()
+            continue
+        ends_para = line.endswith("<")
+        if ends_para:
+            line = line[:-1]
+        if wrapped and current and (line[:1] == " " and len(line) - len(line.lstrip()) >= 2):
+            flush()
+        current.append(line.strip())
+        if ends_para or not wrapped or len(line) < 0.6 * width:
+            flush()
+    flush()
+    return paragraphs
+
+
+def ingest(paths: Iterable[str], settings: Settings) -> tuple[list[Document], list[Skipped]]:
+    """Discover and read every input. Returns the documents and the skipped inputs, both sorted."""
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for item in discover(paths, settings):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        try:
+            docs.append(read_document(item, settings))
+        except InputError as exc:
+            skipped.append(Skipped(exc.path, exc.reason))
+    return docs, skipped

@@ -1,0 +1,500 @@
+"""Stage 2: turn a decoded document into an article with a normalised header and a clean body.
+
+:func:`parse` works on one document; :func:`finalise` then looks at the whole run to settle what
+one file alone cannot tell: the day/month order of an outlet's numeric dates, an agency that an
+outlet's other files credit, and paragraphs that recur across an outlet's articles (boilerplate).
+Every field records where it came from (see :class:`newsdedup.model.Field`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from . import dates
+from .model import Article, Document, Field, Removed
+from .settings import Settings
+
+# ---------------------------------------------------------------------------------------------
+# agencies
+
+AGENCIES: dict[str, str] = {
+    "afp": "AFP", "agence france-presse": "AFP", "agence france presse": "AFP",
+    "reuters": "Reuters", "reuter": "Reuters", "thomson reuters": "Reuters",
+    "ap": "AP", "associated press": "AP", "the associated press": "AP",
+    "pa": "PA", "pa news": "PA", "press association": "PA", "pa media": "PA",
+    "dpa": "dpa", "xinhua": "Xinhua", "upi": "UPI", "united press international": "UPI",
+    "bloomberg": "Bloomberg", "ansa": "ANSA", "efe": "EFE", "kyodo": "Kyodo", "yonhap": "Yonhap",
+    "tass": "TASS", "aap": "AAP", "cp": "CP", "canadian press": "CP", "anadolu": "Anadolu",
+    "bernama": "Bernama", "pti": "PTI", "press trust of india": "PTI", "ians": "IANS",
+}  # fmt: skip
+_AGENCY_ALT = "|".join(
+    sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True)
+)
+_AGENCY_NAME = re.compile(rf"(?i)^(?:{_AGENCY_ALT})$")
+
+
+def agency_name(text: str) -> str | None:
+    return AGENCIES.get(text.strip().lower().rstrip("."))
+
+
+# ---------------------------------------------------------------------------------------------
+# patterns
+
+_HEADER_KV = re.compile(
+    r"^(?P<key>date|published|updated|posted|source|publisher|outlet|publication|agency|"
+    r"author|byline|by|title|headline|dateline|section|url|link)\s*:\s*(?P<value>.{1,300})$",
+    re.IGNORECASE,
+)
+_DATE_PREFIX = re.compile(r"^\s*(?:date|dated|published|posted|updated)[:\s]+(.{6,60}?)(?:\s+|$)", re.I)
+_SLUG = re.compile(
+    r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{2,4}):?\s+"
+    r"Page\s+(?P<page>\d+)\s*(?:\((?P<desk>[A-Z]{1,6})\))?\s*(?P<slug>.{0,120})$"
+)
+_BYLINE = re.compile(r"^By\s+(?P<name>[A-Z][\w.'’\- ]{1,80}?)(?:\s*[,/|]\s*(?P<org>.{2,120}?))?\.?$")
+_DATELINE = re.compile(
+    r"^(?P<place>(?:[A-Z][A-Z.'’\-]+|[A-Z][a-z]+\.?)(?:[ /][A-Z][A-Za-z.'’\-]+){0,3}"
+    r"(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z.]+)?)?)"
+    rf"(?:,\s*(?P<md>{dates._MONTH_RX}\s+\d{{1,2}}))?"
+    r"\s*(?:\((?P<agency>[A-Za-z][A-Za-z .\-]{1,30})\))?"
+    r"\s*(?:-{1,2}|—|–)(?:\s+(?=\S)|\s*$)"
+)
+_TRAIL_CREDIT = re.compile(
+    rf"(?:\s+|^)(?:[-—–]+\s*|\()?(?P<agency>{_AGENCY_ALT})\)?\s*$", re.IGNORECASE
+)
+_WIRE_CONTROL = re.compile(
+    r"^\(?(?:end|ends|endit|more|mfl|mf|reopens|re-opens|corrects?|repeats?|adds?|updates?"
+    r"|substitute|advisory[^)]*|editors?:?[^)]*|note to editors[^)]*|embargoed[^)]*)\)?\.?$",
+    re.IGNORECASE,
+)
+_BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("sign-off", re.compile(r"^(?:[-—–]+\s*)?\(?(?i:Reuters?|AFP|dpa|Xinhua)\)?\.{0,3}(?:\s+[A-Z]{1,2})?$|^(?:[-—–]+\s*)?\(?(?:AP|PA)\)?\.?$")),
+    ("credits", re.compile(r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I)),
+    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,200}$", re.I)),
+    ("copyright", re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I)),
+    ("newsletter", re.compile(r"^.{0,80}\b(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|inbox|updates|alerts)\b.{0,80}$", re.I)),
+    ("newsletter", re.compile(r"^(?:read more|related|more on this story|see also|click here|follow us)\b.{0,200}$", re.I)),
+    ("donation", re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I)),
+    ("share", re.compile(r"^(?:share|share this|share on \w+|tweet|email|print)(?:\s*[|/·•]\s*\w+)*\s*$", re.I)),
+]
+# "A Message from The Moscow Times:", "A note from the editors", "A letter from our editor"
+_SIGNATURE = re.compile(
+    r"^(?i:An?|Our)\s+(?i:message|note|letter|appeal|word)\s+(?i:from)\s+(?P<who>[A-Z][\w&.'’\- ]{2,60}?)\s*[:.!]?$"
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def clean_text(text: str, wire: bool) -> str:
+    """Typographic clean-up: TeX quotes, and ``#`` for £ in wire copy from ASCII-only feeds."""
+    text = text.replace("``", "\u201c").replace("''", "\u201d")
+    if wire:
+        text = re.sub(r"#(?=\d)", "£", text)
+    return text.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# one document
+
+
+def parse(doc: Document, settings: Settings) -> Article:
+    """Normalise one document. Never raises for odd text: fields it cannot find stay empty."""
+    art = Article(doc=doc)
+    paras = list(doc.paragraphs)
+    header: dict[str, Field] = {}
+    timestamp_year: int | None = None
+    i = 0
+    # --- the header block: leading paragraphs that are metadata, not story
+    while i < len(paras) and i < 10:
+        p = paras[i].strip()
+        if stamp := dates.parse_timestamp(p):
+            header.setdefault("date", Field(stamp.iso, "timestamp", stamp.evidence))
+            timestamp_year = int(stamp.iso[:4]) if stamp.iso else None
+            i += 1
+            continue
+        if m := _SLUG.match(p):
+            time = f"{int(m['h']):02d}:{int(m['m']):02d}"
+            hit = dates.numeric_date(
+                int(m["a"]), int(m["b"]), dates._year(int(m["y"])), time, p, settings.dayfirst
+            )
+            if hit is not None:
+                _set_date(art, header, hit, "slug")
+            slug = (m["slug"] or "").strip()
+            if slug:
+                header.setdefault("slug", Field(slug, "slug", p))
+            i += 1
+            continue
+        if m := _HEADER_KV.match(p):
+            _header_field(art, header, m["key"].lower(), m["value"].strip(), settings)
+            i += 1
+            continue
+        if m := _DATE_PREFIX.match(p):
+            hit = dates.parse_date(m.group(1), settings.dayfirst)
+            if hit is not None:
+                _set_date(art, header, hit, "header")
+                rest = p[m.end(1) :].strip()
+                if not rest:
+                    i += 1
+                    continue
+                paras[i] = rest  # the story starts on the same line
+                break
+        if "headline" not in header and _looks_like_headline(p) and i + 1 < len(paras):
+            header["headline"] = Field(_headline_case(p), "header", p)
+            i += 1
+            continue
+        if m := _BYLINE.match(p):
+            header.setdefault("byline", Field(m["name"].strip(), "byline", p))
+            for part in re.split(r"\s*[,/|]\s*", m["org"] or ""):
+                if ag := agency_name(part):
+                    header.setdefault("agency", Field(ag, "byline", p))
+            i += 1
+            continue
+        if _WIRE_CONTROL.match(p) or (p.startswith("(") and p.endswith(")") and _words(p) <= 20):
+            art.removed.append(Removed("wire-control", p))
+            i += 1
+            continue
+        if "date" not in header and _words(p) <= 8 and (hit := dates.parse_date(p, settings.dayfirst)):
+            _set_date(art, header, hit, "header")
+            i += 1
+            continue
+        break
+    body = paras[i:]
+    wire = "slug" in header or getattr(header.get("date"), "source", None) == "timestamp"
+    body = [clean_text(p, wire) for p in body]
+    body = [p for p in body if p]
+
+    # --- dateline at the start of the story
+    if body:
+        m = _DATELINE.match(body[0])
+        if m and _plausible_place(m["place"]):
+            place = m["place"].strip().rstrip(",")
+            header.setdefault("dateline", Field(place, "dateline", m.group(0).strip()))
+            if m["agency"] and (ag := agency_name(m["agency"])):
+                header.setdefault("agency", Field(ag, "dateline", m.group(0).strip()))
+            if m["md"] and "date" not in header and timestamp_year:
+                iso = dates.month_day(m["md"], timestamp_year)
+                if iso:
+                    header["date"] = Field(iso, "dateline", m["md"])
+            body[0] = body[0][m.end() :].strip()
+            if not body[0]:
+                body.pop(0)
+
+    # --- trailing block: signatures, appeals, sign-offs, credits
+    body, removed_tail, sig_outlet = _strip_tail(body, header)
+    art.removed.extend(removed_tail)
+    if sig_outlet:
+        header.setdefault("outlet", Field(sig_outlet, "signature", f"A message from {sig_outlet}"))
+
+    # --- boilerplate anywhere
+    kept: list[str] = []
+    for p in body:
+        kind = boilerplate_kind(p)
+        if kind:
+            art.removed.append(Removed(kind, p))
+        else:
+            kept.append(p)
+    art.body = kept
+
+    # --- outlet from the path or the user's pattern
+    if "outlet" not in header:
+        outlet = outlet_from_path(doc.rel, settings.source_from_path)
+        if outlet:
+            header["outlet"] = Field(outlet, "path", doc.rel)
+    if "date" not in header and settings.use_mtime and doc.mtime:
+        when = dt.datetime.fromtimestamp(doc.mtime, tz=dt.UTC).replace(microsecond=0)
+        header["date"] = Field(when.isoformat(), "mtime", "file modification time (--use-mtime)")
+    for name, value in header.items():
+        setattr(art, name, value)
+    if art.headline.value is None and art.body:
+        art.headline = Field(lead_headline(art.body[0]), "lead", None)
+    return art
+
+
+def _set_date(art: Article, header: dict[str, Field], hit: dates.DateHit, source: str) -> None:
+    if "date" in header or art.pending_date is not None:
+        return
+    if hit.ambiguous:
+        art.pending_date = (hit.first, hit.second, hit.year, hit.time, hit.evidence, source)
+    else:
+        header["date"] = Field(hit.iso, source, hit.evidence)
+
+
+def _header_field(art: Article, header: dict[str, Field], key: str, value: str, settings: Settings) -> None:
+    if key in ("date", "published", "updated", "posted"):
+        hit = dates.parse_date(value, settings.dayfirst) or _dateutil(value)
+        if hit is not None and key != "updated":
+            _set_date(art, header, hit, "header")
+    elif key in ("source", "publisher", "outlet", "publication"):
+        ag = agency_name(value)
+        if ag and key == "source":
+            header.setdefault("agency", Field(ag, "header", f"{key}: {value}"))
+        header.setdefault("outlet", Field(value, "header", f"{key}: {value}"))
+    elif key == "agency":
+        header.setdefault("agency", Field(agency_name(value) or value, "header", f"{key}: {value}"))
+    elif key in ("author", "byline", "by"):
+        header.setdefault("byline", Field(re.sub(r"^By\s+", "", value), "header", f"{key}: {value}"))
+    elif key in ("title", "headline"):
+        header.setdefault("headline", Field(value, "header", f"{key}: {value}"))
+    elif key == "dateline":
+        header.setdefault("dateline", Field(value, "header", f"{key}: {value}"))
+
+
+def _dateutil(value: str) -> dates.DateHit | None:
+    """Last resort for free-form ``Date:`` values; fields it would fill from a default are
+    detected by parsing with two different defaults, so nothing is invented."""
+    from dateutil import parser
+
+    d1, d2 = dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 2)
+    try:
+        a = parser.parse(value, default=d1, fuzzy=True)
+        b = parser.parse(value, default=d2, fuzzy=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if a.date() != b.date():
+        return None  # year, month or day was missing
+    time = a.strftime("%H:%M") if (a.hour, a.minute) == (b.hour, b.minute) and (a.hour or a.minute) else ""
+    return dates.DateHit(a.date().isoformat() + (f"T{time}" if time else ""), value)
+
+
+def _looks_like_headline(p: str) -> bool:
+    n = _words(p)
+    if n == 0 or n > 20 or len(p) > 160:
+        return False
+    letters = [c for c in p if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2:
+        return True  # an all-caps line before the story
+    return False
+
+
+def _headline_case(p: str) -> str:
+    return re.sub(r"\s+", " ", p).strip()
+
+
+def lead_headline(lead: str, words: int = 14) -> str:
+    """A stand-in headline from the lead: its first sentence, cut at ``words`` words."""
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])", lead, maxsplit=1)[0]
+    tokens = sentence.split()
+    text = " ".join(tokens[:words]) + (" …" if len(tokens) > words else "")
+    return text.rstrip(".")
+
+
+_NOT_PLACES = {"THE", "A", "AN", "BY", "IN", "ON", "AT", "IT", "HE", "SHE", "WE", "THEY", "MR", "MRS", "MS", "DR"}
+
+
+def _plausible_place(place: str) -> bool:
+    first = place.split()[0].strip(",.").upper()
+    if first in _NOT_PLACES:
+        return False
+    letters = [c for c in place if c.isalpha()]
+    # datelines are written in capitals ("BEIJING", "SALVADOR"), or title case before "(AFP)"
+    return bool(letters) and len(place) <= 40
+
+
+def _strip_tail(body: list[str], header: dict[str, Field]) -> tuple[list[str], list[Removed], str | None]:
+    removed: list[Removed] = []
+    outlet: str | None = None
+    # a signature ("A Message from X:") in the last part of the text starts a block to drop
+    start = max(1, int(len(body) * 0.5))
+    for k in range(start, len(body)):
+        m = _SIGNATURE.match(body[k])
+        if m:
+            outlet = m["who"].strip()
+            removed.extend(Removed("appeal", p) for p in body[k:])
+            body = body[:k]
+            break
+    # sign-offs and credits at the very end
+    while body:
+        last = body[-1]
+        if _WIRE_CONTROL.match(last) or boilerplate_kind(last):
+            ag = agency_name(last.strip("()-—– ."))
+            if ag:
+                header.setdefault("agency", Field(ag, "credit", last))
+            removed.append(Removed("sign-off" if ag or _WIRE_CONTROL.match(last) else boilerplate_kind(last) or "sign-off", last))
+            body = body[:-1]
+            continue
+        m = _TRAIL_CREDIT.search(last)
+        ends_sentence = last[: m.start()].rstrip().endswith((".", "!", "?", "”", '"', "’")) if m else False
+        if m and m.start() > 0 and (ends_sentence or m["agency"].lower() == "reuter"):
+            ag = agency_name(m["agency"])
+            # "… deepens. AFP": a credit only when it is in capitals as agencies write it
+            if ag and (m["agency"].isupper() or m["agency"].istitle()) and m["agency"] not in ("Ap", "Pa"):
+                header.setdefault("agency", Field(ag, "credit", m.group(0).strip()))
+                removed.append(Removed("credit", m.group(0).strip()))
+                body[-1] = last[: m.start()].rstrip()
+        break
+    return body, removed, outlet
+
+
+_APPEAL_ASK = re.compile(
+    r"\b(?:donat\w*|contribut\w*|support (?:us|our \w+|independent journalism)|become an? "
+    r"(?:member|supporter|subscriber|patron)|subscribe)\b",
+    re.I,
+)
+_APPEAL_YOU = re.compile(r"\b(?:you|your|you're)\b", re.I)
+_APPEAL_US = re.compile(r"\b(?:us|our|we)\b", re.I)
+
+
+def boilerplate_kind(paragraph: str) -> str | None:
+    """The name of the rule that calls ``paragraph`` boilerplate, or None."""
+    p = paragraph.strip()
+    if len(p) > 600:
+        return None
+    # an appeal asks *you* to give *us* something: all three must be there
+    if _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
+        return "donation"
+    for kind, rx in _BOILERPLATE_RULES:
+        if rx.match(p):
+            return kind
+    return None
+
+
+def outlet_from_path(rel: str, pattern: str | None) -> str | None:
+    """Outlet from the layout: ``--source-from-path`` if given, else the first folder below
+    the input root (``meter-dev/times/x.txt`` given ``meter-dev`` → ``times``)."""
+    rel = rel.replace("\\", "/")
+    if pattern:
+        m = re.search(pattern, rel)
+        return m.group("outlet") if m and m.group("outlet") else None
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    return parts[0] if len(parts) >= 2 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole run
+
+
+def _group(art: Article) -> str:
+    return art.outlet.value or art.agency.value or ""
+
+
+def finalise(articles: list[Article], settings: Settings) -> list[Article]:
+    """Corpus-level decisions: date order, agency by outlet, repeated boilerplate, wire outlet."""
+    _settle_numeric_dates(articles, settings)
+    _agency_from_outlet(articles)
+    _remove_repeated(articles)
+    for art in articles:
+        if art.outlet.value is None and art.agency.value and (
+            art.slug.value or art.date.source == "timestamp"
+        ):
+            art.outlet = Field(art.agency.value, "inferred", "wire copy with no other outlet")
+    return articles
+
+
+def _settle_numeric_dates(articles: list[Article], settings: Settings) -> None:
+    """An outlet that writes 16/07/99 anywhere is day-first everywhere (and 07/16/99 month-first)."""
+    pending = [a for a in articles if a.pending_date is not None]
+    if not pending:
+        return
+    evidence: dict[str, set[bool]] = defaultdict(set)
+    for a in articles:
+        for first, second in _numeric_pairs(a):
+            if first > 12 >= second:
+                evidence[_group(a)].add(True)
+            elif second > 12 >= first:
+                evidence[_group(a)].add(False)
+    for a in pending:
+        first, second, year, time, ev, source = a.pending_date  # type: ignore[misc]
+        seen = evidence.get(_group(a), set())
+        how: str
+        if len(seen) == 1:
+            dayfirst, how = next(iter(seen)), "outlet's other dates"
+        elif settings.dayfirst is not None:
+            dayfirst, how = settings.dayfirst, "--dayfirst" if settings.dayfirst else "--monthfirst"
+        else:
+            a.date_ambiguous = True
+            a.date = Field(None, "ambiguous", ev)
+            a.pending_date = None
+            continue
+        hit = dates.numeric_date(first, second, year, time, ev, dayfirst)
+        if hit is not None and hit.iso:
+            a.date = Field(hit.iso, source, f"{ev} (day/month order from {how})")
+        a.pending_date = None
+
+
+def _numeric_pairs(a: Article) -> Iterable[tuple[int, int]]:
+    if a.pending_date is not None:
+        yield a.pending_date[0], a.pending_date[1]
+    elif a.date.source in ("slug", "header") and a.date.evidence:
+        for m in dates._NUMERIC.finditer(a.date.evidence):
+            yield int(m.group(1)), int(m.group(3))
+
+
+def _agency_from_outlet(articles: list[Article]) -> None:
+    """Wire pages without a byline (continuations, substitutes) get the agency that the same
+    outlet's pages of the same layout credit, if they all credit one."""
+    votes: dict[tuple[str, bool], Counter[str]] = defaultdict(Counter)
+    for a in articles:
+        if a.outlet.value and a.agency.value:
+            votes[(a.outlet.value, bool(a.slug.value))][a.agency.value] += 1
+    for a in articles:
+        if a.agency.value or not a.outlet.value:
+            continue
+        v = votes.get((a.outlet.value, bool(a.slug.value)))
+        if not v:
+            continue
+        name, top = v.most_common(1)[0]
+        if top >= 2 and top >= 0.8 * sum(v.values()):
+            a.agency = Field(name, "inferred", f"{top} of {sum(v.values())} credited files of {a.outlet.value} name {name}")
+
+
+def _para_key(p: str) -> str:
+    norm = re.sub(r"[\W_]+", " ", p.lower()).strip()
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
+    """A paragraph that recurs in several articles of one outlet whose other paragraphs have
+    nothing in common is that outlet's boilerplate, whatever its wording. Re-sends and pages of
+    one story share their other paragraphs too, so their common text is kept."""
+    by_group: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_group[_group(a)].append(a)
+    for group in by_group.values():
+        if len(group) < min_count:
+            continue
+        keys = [[_para_key(p) for p in a.body] for a in group]
+        where: dict[str, list[int]] = defaultdict(list)
+        for idx, ks in enumerate(keys):
+            for k in set(ks):
+                where[k].append(idx)
+        need = max(min_count, len(group) // 100)
+        boiler: set[str] = set()
+        for k, docs in where.items():
+            if len(docs) < need:
+                continue
+            sample = next(p for p in group[docs[0]].body if _para_key(p) == k)
+            if _words(sample) < 4:
+                continue  # table labels ("Year", "Nine mths") are not boilerplate
+            others = [set(keys[d]) - {k} for d in docs[:50]]
+            shared = 0
+            pairs = 0
+            for x in range(len(others)):
+                for y in range(x + 1, len(others)):
+                    pairs += 1
+                    if others[x] & others[y]:
+                        shared += 1
+            if pairs and shared / pairs < 0.2:
+                boiler.add(k)
+        if not boiler:
+            continue
+        for a, ks in zip(group, keys, strict=True):
+            if not any(k in boiler for k in ks):
+                continue
+            kept = []
+            for p, k in zip(a.body, ks, strict=True):
+                if k in boiler:
+                    a.removed.append(Removed("repeated", p))
+                else:
+                    kept.append(p)
+            a.body = kept
+
+
+def normalise(docs: Iterable[Document], settings: Settings) -> list[Article]:
+    """Parse every document, then apply the corpus-level decisions."""
+    return finalise([parse(d, settings) for d in docs], settings)
