@@ -24,8 +24,8 @@ class Settings:
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 5
-    threshold: float = 0.5  # verification score needed for a "same facts" link (0..1 scale)
-    window_days: int = 3
+    threshold: float = 0.12  # TF-IDF cosine (burst-weighted) needed for a "same facts" link
+    window_days: int = 1
     jobs: int = 1
     extra: dict[str, object] = field(default_factory=dict)
 

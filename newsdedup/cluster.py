@@ -1,0 +1,117 @@
+"""Stage 5: group linked articles into stories without chaining unrelated ones.
+
+Links are merged strongest first (ties broken by article ids, so the result never depends on
+input order). Two groups merge only if
+
+* their dated articles stay within ``window_days`` of each other, unless the link is a
+  near-identical reprint; and
+* the link is *supported*: at least half of the smaller group's articles link to the other
+  group. A single bridge article therefore cannot join two stories (A~B and B~C does not make
+  A~C on its own).
+
+A story's id is derived from the content of its base article (the member most strongly linked
+to the rest), so it is the same on every run and does not change when unrelated files are added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .match import NEAR_IDENTICAL, Link, day_number
+from .model import Article
+from .settings import Settings
+
+SUPPORT = 0.5
+LINKAGE = 0.05  # mean link score between two groups (missing links count 0)
+
+
+@dataclass
+class Story:
+    id: str
+    members: list[int]  # article indices, base first, then by date and path
+    base: int
+    relation: dict[int, Link | None] = field(default_factory=dict)  # member → link to base (or best)
+
+
+def cluster(articles: list[Article], links: list[Link], settings: Settings) -> list[Story]:
+    n = len(articles)
+    parent = list(range(n))
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    days = [day_number(a) for a in articles]
+    lo = {i: d for i, d in enumerate(days) if d is not None}
+    hi = dict(lo)
+    adj: dict[int, dict[int, float]] = defaultdict(dict)
+    for ln in links:
+        adj[ln.a][ln.b] = ln.score
+        adj[ln.b][ln.a] = ln.score
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    ids = [a.id for a in articles]
+    order = sorted(links, key=lambda ln: (-ln.score, ids[ln.a], ids[ln.b], ln.a, ln.b))
+    for ln in order:
+        ra, rb = find(ln.a), find(ln.b)
+        if ra == rb:
+            continue
+        if ln.jaccard < NEAR_IDENTICAL and not _within_window(ra, rb, lo, hi, settings.window_days):
+            continue
+        small, large = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
+        if len(members[small]) > 1 or len(members[large]) > 1:
+            big, little = set(members[large]), set(members[small])
+            support = sum(1 for m in members[small] if adj[m].keys() & big)
+            if support < SUPPORT * len(members[small]):
+                continue
+            back = sum(1 for m in members[large] if adj[m].keys() & little)
+            if back < SUPPORT * min(len(members[large]), 2 * len(members[small])):
+                continue
+            total = sum(w for m in members[small] for o, w in adj[m].items() if o in big)
+            if total < LINKAGE * len(big) * len(little):
+                continue
+        parent[small] = large
+        members[large].extend(members.pop(small))
+        for table, pick in ((lo, min), (hi, max)):
+            vals = [table[r] for r in (small, large) if r in table]
+            if vals:
+                table[large] = pick(vals)
+    by_pair = {(ln.a, ln.b): ln for ln in links}
+    stories = [_story(group, articles, by_pair) for group in members.values()]
+    stories.sort(key=lambda s: (_first_day(s, days), s.id))
+    return stories
+
+
+def _within_window(ra: int, rb: int, lo: dict[int, int], hi: dict[int, int], window: int) -> bool:
+    if ra not in lo or rb not in lo:
+        return True
+    return max(hi[ra], hi[rb]) - min(lo[ra], lo[rb]) <= window
+
+
+def _first_day(story: Story, days: list[int | None]) -> int:
+    known = [d for d in (days[m] for m in story.members) if d is not None]
+    return min(known) if known else 10**9
+
+
+def _story(group: list[int], articles: list[Article], by_pair: dict[tuple[int, int], Link]) -> Story:
+    def link(x: int, y: int) -> Link | None:
+        return by_pair.get((x, y) if x < y else (y, x))
+
+    strength = {m: sum(ln.score for o in group if o != m and (ln := link(m, o))) for m in group}
+    base = min(group, key=lambda m: (-round(strength[m], 9), articles[m].doc.sha256))
+    rest = sorted(
+        (m for m in group if m != base),
+        key=lambda m: (articles[m].date.value or "9999", articles[m].path),
+    )
+    relation: dict[int, Link | None] = {base: None}
+    for m in rest:
+        direct = link(base, m)
+        if direct is None:
+            options = [ln for o in group if o != m and (ln := link(m, o))]
+            direct = max(options, key=lambda ln: ln.score) if options else None
+        relation[m] = direct
+    sid = "s" + hashlib.sha256(articles[base].doc.sha256.encode()).hexdigest()[:10]
+    return Story(sid, [base, *rest], base, relation)

@@ -1,0 +1,258 @@
+"""Stage 4: candidate pairs from MinHash LSH over three signatures, verified by exact scores.
+
+Candidates never come from comparing all pairs: each signature has its own
+:class:`datasketch.MinHashLSH` index, and only the pairs some index returns are scored exactly.
+Every link has a kind and a score:
+
+* ``reprint``: the word-shingle sets nearly contain one another (verbatim or lightly edited);
+* ``shared passages``: at least two sentences have a near-identical counterpart (one famous
+  quote is not enough), with some agreement of terms besides;
+* ``same facts``: the TF-IDF cosine of the articles' terms reaches the threshold.
+
+Articles whose dates are more than ``window_days`` apart link only as near-identical texts, so
+recurring template stories on different days stay apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHashLSH
+
+from .model import Article
+from .settings import Settings
+from .sketch import (
+    PASSAGE_PERM,
+    Features,
+    Permutations,
+    build_features,
+    cosine,
+    jaccard_containment,
+    term_hashes,
+    weigh_terms,
+)
+
+REPRINT_CONTAINMENT = 0.8
+NEAR_IDENTICAL = 0.9
+PASSAGE_THRESHOLD = 0.5
+PASSAGE_MAX_DOCS = 25  # a sentence in more articles than this is a stock phrase, not evidence
+PASSAGE_MIN_COSINE = 0.08
+DOC_LSH_THRESHOLD = 0.3
+TERMS_LSH_THRESHOLD = 0.1
+TERMS_SIG_K = 10  # the signature indexes this many of an article's most distinctive terms
+HOP_MAX_DEGREE = 60
+SLUG_SCORE = 0.8
+SLUG_MAX_GROUP = 100
+MIN_SHARED_TERMS = 1  # same facts: at least this many distinctive terms in common
+TERMS_LSH_PARAMS = (128, 1)  # bands × rows: any shared sampled distinctive term
+
+
+@dataclass(frozen=True)
+class Link:
+    """Evidence that articles ``a`` and ``b`` (indices, a < b) tell the same story."""
+
+    a: int
+    b: int
+    kind: str
+    score: float
+    jaccard: float
+    containment: float
+    passages: int
+    cosine: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "jaccard": round(self.jaccard, 4),
+            "containment": round(self.containment, 4),
+            "shared_passages": self.passages,
+            "cosine": round(self.cosine, 4),
+        }
+
+
+def day_number(art: Article) -> int | None:
+    v = art.date.value
+    if not v:
+        return None
+    try:
+        return dt.date.fromisoformat(v[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def _lsh_pairs(
+    sigs: np.ndarray, perms: Permutations, threshold: float, params: tuple[int, int] | None = None
+) -> set[tuple[int, int]]:
+    """Candidate pairs (i < j) from one MinHashLSH index over the rows of ``sigs``."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=perms.num_perm, params=params)
+    lean = [perms.lean(row) for row in sigs]
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(lean):
+            session.insert(i, m, check_duplication=False)
+    pairs: set[tuple[int, int]] = set()
+    for i, m in enumerate(lean):
+        for j in lsh.query(m):
+            if j != i:
+                pairs.add((i, j) if i < j else (j, i))
+    return pairs
+
+
+def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], int]:
+    """For each pair of articles, how many sentences of the first have a near-identical
+    sentence in the second (LSH at Jaccard ≈ 0.5 over sentence 3-shingles)."""
+    owners: list[tuple[int, int]] = []
+    sets: list[np.ndarray] = []
+    for d, f in enumerate(feats):
+        for k, p in enumerate(f.passages):
+            owners.append((d, k))
+            sets.append(p)
+    if not sets:
+        return {}
+    perms = Permutations(PASSAGE_PERM, seed + 1)
+    sigs = perms.signatures(sets)
+    lsh = MinHashLSH(threshold=PASSAGE_THRESHOLD, num_perm=PASSAGE_PERM)
+    lean = [perms.lean(row) for row in sigs]
+    with lsh.insertion_session() as session:
+        for idx, m in enumerate(lean):
+            session.insert(idx, m, check_duplication=False)
+    matched: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for idx, m in enumerate(lean):
+        hits = lsh.query(m)
+        docs = {owners[h][0] for h in hits}
+        if len(docs) > PASSAGE_MAX_DOCS:
+            continue
+        d, k = owners[idx]
+        for h in sorted(hits):
+            e = owners[h][0]
+            if e == d:
+                continue
+            a, b = sets[idx], sets[h]
+            inter = len(np.intersect1d(a, b, assume_unique=True))
+            if inter / (len(a) + len(b) - inter) < PASSAGE_THRESHOLD:
+                continue  # LSH false positive
+            key = (d, e) if d < e else (e, d)
+            matched[key].add(k if d < e else -1 - k)  # count each side's sentences apart
+    out: dict[tuple[int, int], int] = {}
+    for key, ks in matched.items():
+        left = sum(1 for k in ks if k >= 0)
+        right = len(ks) - left
+        out[key] = min(left, right) if left and right else max(left, right)
+    return out
+
+
+def find_links(articles: list[Article], settings: Settings) -> list[Link]:
+    """All verified links between the articles, sorted by (a, b)."""
+    feats = build_features(articles, settings.shingle_size)
+    days = [day_number(a) for a in articles]
+    weigh_terms(feats, days)
+    perms = Permutations(settings.num_perm, settings.seed)
+    candidates: set[tuple[int, int]] = set()
+    # exact duplicates by content: no need for LSH to find them
+    by_body: dict[bytes, list[int]] = defaultdict(list)
+    for i, f in enumerate(feats):
+        if len(f.shingles):
+            by_body[f.shingles.tobytes()].append(i)
+    for group in by_body.values():
+        for x in range(len(group)):
+            for y in range(x + 1, len(group)):
+                candidates.add((group[x], group[y]))
+    candidates |= _lsh_pairs(perms.signatures([f.shingles for f in feats]), perms, DOC_LSH_THRESHOLD)
+    term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
+    candidates |= _lsh_pairs(perms.signatures(term_sets), perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS)
+    passages = _passage_matches(feats, settings.seed)
+    candidates |= set(passages)
+    found: dict[tuple[int, int], Link] = {}
+
+    def check(pairs: set[tuple[int, int]]) -> None:
+        for a, b in sorted(pairs):
+            link = verify(a, b, feats[a], feats[b], passages.get((a, b), 0), days[a], days[b], settings)
+            if link is not None:
+                found[(a, b)] = link
+
+    check(candidates)
+    for key, link in slug_links(articles, days, settings).items():
+        if key not in found or found[key].score < link.score:
+            found[key] = link
+    # two hops: articles that both link to a third are candidates too (bounded by degree²)
+    adj: dict[int, list[int]] = defaultdict(list)
+    for a, b in found:
+        adj[a].append(b)
+        adj[b].append(a)
+    hops: set[tuple[int, int]] = set()
+    for nbrs in adj.values():
+        if len(nbrs) > HOP_MAX_DEGREE:
+            continue
+        for x in nbrs:
+            for y in nbrs:
+                if x < y and (x, y) not in candidates:
+                    hops.add((x, y))
+    check(hops)
+    return [found[k] for k in sorted(found)]
+
+
+_SLUG_VERSIONS = frozenset(
+    """substitute sub correction correct corrected corrects update updated updates urgent advisory
+    nightlead lead newlead writethru background bgd q adds add insert repeat repeats refile
+    recasts wrap glance""".split()
+)
+
+
+def slug_key(slug: str) -> str | None:
+    """The story part of a wire slug: desk and keyword, without version words
+    (``COURTS Care Substitute`` → ``courts care``)."""
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", slug.lower()) if w not in _SLUG_VERSIONS]
+    if not words:
+        return None
+    return " ".join(words[:2])
+
+
+def slug_links(articles: list[Article], days: list[int | None], settings: Settings) -> dict[tuple[int, int], Link]:
+    """Pages, substitutes and follow-ups of one wire story share its slug on the same day."""
+    groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for i, art in enumerate(articles):
+        if art.slug.value and days[i] is not None:
+            key = slug_key(art.slug.value)
+            source = art.outlet.value or art.agency.value or ""
+            if key:
+                groups[(source, key, days[i] // max(1, settings.window_days + 1))].append(i)
+    out: dict[tuple[int, int], Link] = {}
+    for members in groups.values():
+        if len(members) > SLUG_MAX_GROUP:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                out[(a, b)] = Link(a, b, "same slug", SLUG_SCORE, 0.0, 0.0, 0, 0.0)
+    return out
+
+
+def _shares_distinctive(fa: Features, fb: Features) -> bool:
+    """At least one of each article's most distinctive terms is among the other's."""
+    return len(set(fa.top_terms) & set(fb.top_terms)) >= MIN_SHARED_TERMS
+
+
+def verify(
+    a: int, b: int, fa: Features, fb: Features, shared: int,
+    day_a: int | None, day_b: int | None, settings: Settings,
+) -> Link | None:  # fmt: skip
+    """Score one candidate pair exactly and decide whether (and how) it links."""
+    jac, cont = jaccard_containment(fa.shingles, fb.shingles)
+    cos = cosine(fa.terms, fb.terms)
+    far = day_a is not None and day_b is not None and abs(day_a - day_b) > settings.window_days
+    if far:
+        if jac >= NEAR_IDENTICAL:
+            return Link(a, b, "reprint", jac, jac, cont, shared, cos)
+        return None
+    if cont >= REPRINT_CONTAINMENT and min(len(fa.shingles), len(fb.shingles)) >= 3:
+        return Link(a, b, "reprint", cont, jac, cont, shared, cos)
+    if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
+        few = max(1, min(len(fa.passages), len(fb.passages)))
+        return Link(a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos)
+    if cos >= settings.threshold and _shares_distinctive(fa, fb):
+        return Link(a, b, "same facts", cos, jac, cont, shared, cos)
+    return None

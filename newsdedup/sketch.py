@@ -1,0 +1,233 @@
+"""Stage 3: features and MinHash signatures of articles, computed in bulk with numpy.
+
+Three views of each article feed the matcher:
+
+* ``doc``: the set of word ``k``-shingles of the whole body (reprints and re-edited wire copy);
+* ``passages``: one small signature per sentence (rewrites that keep some passages or quotes);
+* ``terms``: the article's most distinctive terms, weighted by TF-IDF over the run (rewrites
+  that keep the facts: names, places, numbers).
+
+Token hashes are stable across runs and machines (BLAKE2b, never Python's ``hash()``); shingle
+hashes and the MinHash permutations are vectorised, so there is no Python loop per shingle. The
+permutations are datasketch's own ``affine32`` scheme, so the signatures are ordinary
+:class:`datasketch.LeanMinHash` objects that :class:`datasketch.MinHashLSH` indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+from .model import Article
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+
+#: Short function words: not terms, though they stay in shingles (word order matters there).
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours said says say told mr mrs ms yesterday today last new
+    one two three year years time week day people according""".split()
+)
+
+PASSAGE_MIN_TOKENS = 8
+PASSAGE_SHINGLE = 3
+PASSAGE_PERM = 32
+TERMS_K = 24
+TERMS_MAX_DF = 0.05
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens; apostrophes inside words kept, typographic ones unified."""
+    return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
+
+
+class TokenHasher:
+    """Stable 32-bit hashes of tokens, cached (a run sees far fewer distinct tokens than tokens)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, toks: list[str]) -> np.ndarray:
+        cache = self._cache
+        out = np.empty(len(toks), dtype=np.uint64)
+        for i, t in enumerate(toks):
+            h = cache.get(t)
+            if h is None:
+                h = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little")
+                cache[t] = h
+            out[i] = h
+        return out
+
+
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C,
+                 0xFD7046C5, 0xB55A4F09, 0x7FEB352D, 0x846CA68B, 0x2C1B3C6D, 0x297A2D39],
+                dtype=np.uint64)  # fmt: skip
+
+
+def shingle_hashes(th: np.ndarray, k: int) -> np.ndarray:
+    """32-bit hashes of every run of ``k`` consecutive token hashes (all of them if fewer)."""
+    n = len(th)
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    k = min(k, n)
+    m = n - k + 1
+    acc = np.zeros(m, dtype=np.uint64)
+    for j in range(k):  # k is small (≤ 12): a loop per position in the window, not per shingle
+        acc = acc ^ (th[j : j + m] * _MIX[j])
+        acc = (acc ^ (acc >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+    acc ^= acc >> np.uint64(32)
+    return np.unique(acc & np.uint64(0xFFFFFFFF))
+
+
+class Permutations:
+    """datasketch's ``affine32`` permutations for (num_perm, seed): a·h + b mod 2³²."""
+
+    def __init__(self, num_perm: int, seed: int) -> None:
+        proto = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+        a, b = proto.permutations
+        self.a = np.asarray(a, dtype=np.uint64)
+        self.b = np.asarray(b, dtype=np.uint64)
+        self.num_perm = num_perm
+        self.seed = seed
+
+    def signatures(self, sets: list[np.ndarray], chunk: int = 1 << 15) -> np.ndarray:
+        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once."""
+        n = len(sets)
+        out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint64)
+        if n == 0:
+            return out.astype(np.uint32)
+        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
+        flat = np.concatenate([s for s in sets if len(s)]) if lengths.sum() else np.empty(0, np.uint64)
+        owners = np.repeat(np.arange(n), lengths)
+        mask = np.uint64(0xFFFFFFFF)
+        for start in range(0, len(flat), chunk):
+            x = flat[start : start + chunk]
+            own = owners[start : start + chunk]
+            hv = (x[:, None] * self.a[None, :] + self.b[None, :]) & mask
+            # rows are grouped by owner: reduce each owner's block with reduceat
+            cuts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+            mins = np.minimum.reduceat(hv, cuts, axis=0)
+            ids = own[cuts]
+            out[ids] = np.minimum(out[ids], mins)
+        return out.astype(np.uint32)
+
+    def lean(self, row: np.ndarray) -> LeanMinHash:
+        return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
+
+
+@dataclass
+class Features:
+    """What the matcher needs of one article."""
+
+    tokens: int
+    shingles: np.ndarray  # sorted unique uint64 hashes of word k-shingles
+    passages: list[np.ndarray]  # per sentence: its 3-shingle hashes
+    passage_text: list[str]
+    terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, L2-normalised
+    top_terms: list[str] = field(default_factory=list)
+
+
+def _is_term(t: str) -> bool:
+    if t in STOPWORDS:
+        return False
+    if t[0].isdigit():
+        return len(t) >= 2  # figures are facts; lone digits mostly noise
+    return len(t) > 2
+
+
+def build_features(articles: list[Article], shingle_size: int) -> list[Features]:
+    """Tokenise every article once; shingles and passages are hashed with numpy."""
+    hasher = TokenHasher()
+    feats: list[Features] = []
+    for art in articles:
+        toks = tokens(art.text())
+        th = hasher(toks)
+        sh = shingle_hashes(th, shingle_size)
+        passages: list[np.ndarray] = []
+        ptext: list[str] = []
+        for para in art.body:
+            for sent in sentences(para):
+                st = tokens(sent)
+                if len(st) >= PASSAGE_MIN_TOKENS:
+                    passages.append(shingle_hashes(hasher(st), PASSAGE_SHINGLE))
+                    ptext.append(sent)
+        # terms: the body's words and figures, plus a headline given in the header (it often
+        # holds the only mention of who the story is about)
+        head = (
+            tokens(art.headline.value)
+            if art.headline.source == "header" and art.headline.value
+            else []
+        )
+        counts = Counter(t for t in toks + head if _is_term(t))
+        feats.append(Features(len(toks), sh, passages, ptext, dict(counts)))
+    return feats
+
+
+def weigh_terms(feats: list[Features], days: list[int | None] | None = None, k: int = TERMS_K) -> None:
+    """Turn raw term counts into L2-normalised TF-IDF weights (sublinear tf, smoothed idf over
+    the run) and pick each article's ``k`` most distinctive terms.
+
+    With dates for at least three distinct days, a term's idf is also scaled by how bursty it
+    is: news names and figures cluster on a few days, the vocabulary of recurring templates
+    (dividend notices, market reports) turns up every day. Undated articles add no day."""
+    df: Counter[str] = Counter()
+    term_days: dict[str, set[int]] = {}
+    for i, f in enumerate(feats):
+        df.update(f.terms.keys())
+        d = days[i] if days else None
+        if d is not None:
+            for t in f.terms:
+                term_days.setdefault(t, set()).add(d)
+    n = len(feats)
+    all_days = len({d for d in (days or []) if d is not None})
+    idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+    if all_days >= 3:
+        top = math.log(all_days + 1) + 1.0
+        for t, seen in term_days.items():
+            idf[t] *= (math.log((all_days + 1) / (len(seen) + 1)) + 1.0) / top
+    cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
+    for f in feats:
+        # terms in more articles than the cap are the run's common vocabulary (and templates'):
+        # they neither count in the cosine nor serve as distinctive terms
+        w = {t: (1.0 + math.log(c)) * idf[t] for t, c in f.terms.items() if df[t] <= cap}
+        norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+        f.terms = {t: v / norm for t, v in w.items()}
+        f.top_terms = sorted(w, key=lambda t: (-w[t], t))[:k]
+
+
+def term_hashes(terms: list[str]) -> np.ndarray:
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little") for t in terms),
+        dtype=np.uint64,
+        count=len(terms),
+    )
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Exact Jaccard and containment (of the smaller in the larger) of two sorted hash sets."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0, 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
