@@ -19,14 +19,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed  ## print the merged timeline of samples/
-	$(BIN)/newsdedup timeline samples/
+	$(BIN)/newsdedup clusters --format text --glob "!README.md" samples/
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
-	$(BIN)/ruff check newsdedup tests benchmarks
+	$(BIN)/ruff check newsdedup tests
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check newsdedup tests benchmarks
+	$(BIN)/ruff check newsdedup tests
 	$(BIN)/ruff format --check newsdedup tests benchmarks
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline

@@ -7,9 +7,9 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
@@ -44,7 +44,7 @@ class Fmt(str, Enum):
     markdown = "markdown"
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
@@ -53,14 +53,20 @@ class Color(str, Enum):
 # ---------------------------------------------------------------------------------------------
 # options shared by every command
 
-Paths = Annotated[list[str], typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False)]
+Paths = Annotated[
+    list[str],
+    typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False),
+]
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr but errors.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Diagnostics on stderr.")]
-ColorOpt = Annotated[Color, typer.Option("--color", help="Colour on a terminal: auto, always, never.")]
+ColorOpt = Annotated[
+    Color, typer.Option("--color", help="Colour on a terminal: auto, always, never.")
+]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Same as --color never.")]
 MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", help="Skip files larger than this many bytes.", min=1)
@@ -74,7 +80,10 @@ DayfirstOpt = Annotated[
     ),
 ]
 MtimeOpt = Annotated[
-    bool, typer.Option("--use-mtime", help="Date undated files by their modification time (marked mtime).")
+    bool,
+    typer.Option(
+        "--use-mtime", help="Date undated files by their modification time (marked mtime)."
+    ),
 ]
 SourceOpt = Annotated[
     str | None,
@@ -84,7 +93,49 @@ SourceOpt = Annotated[
         metavar="REGEX",
     ),
 ]
-FollowOpt = Annotated[bool, typer.Option("--follow", "-L", help="Follow symbolic links (loops detected).")]
+GlobOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--glob", "-g",
+        help="Read only files matching PAT; '!PAT' leaves files out (repeatable; folders only).",
+        metavar="PAT",
+    ),
+]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow", "-L", help="Follow symbolic links (loops detected).")
+]
+ThresholdOpt = Annotated[
+    float,
+    typer.Option(
+        "--threshold",
+        help="Term cosine for a 'same facts' link. Lower finds more rewrites, and more false links.",
+        min=0.01,
+        max=1.0,
+    ),
+]
+WindowOpt = Annotated[
+    int,
+    typer.Option(
+        "--window",
+        help="Days that dated articles of one story may span; beyond it only near-identical texts link.",
+        min=0,
+    ),
+]
+NumPermOpt = Annotated[
+    int,
+    typer.Option(
+        "--num-perm", help="MinHash permutations: more is more exact and slower.", min=16, max=1024
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="MinHash seed (same seed, same output).")]
+ShingleOpt = Annotated[
+    int,
+    typer.Option("--shingle-size", help="Words per shingle for reprint detection.", min=2, max=12),
+]
+FailDupOpt = Annotated[
+    bool,
+    typer.Option("--fail-on-duplicates", help="Exit 3 if any story has more than one article."),
+]
 
 
 @contextlib.contextmanager
@@ -184,6 +235,7 @@ def inspect(
     use_mtime: MtimeOpt = False,
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
+    glob: GlobOpt = None,
 ) -> None:
     """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
     from .pipeline import load
@@ -192,13 +244,19 @@ def inspect(
     msg = Messages(quiet, verbose)
     settings = _settings(
         max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
-        source_from_path=source_from_path, follow_symlinks=follow,
+        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
     )  # fmt: skip
     corpus = load(paths, settings)
     msg.skipped(corpus.skipped)
     with _output(output) as out:
         if fmt is Fmt.json:
-            write_json_document(out, "inspect", "articles", (article_record(a) for a in corpus.articles), corpus.skipped)
+            write_json_document(
+                out,
+                "inspect",
+                "articles",
+                (article_record(a) for a in corpus.articles),
+                corpus.skipped,
+            )
         elif fmt is Fmt.jsonl:
             write_jsonl(out, (article_record(a) for a in corpus.articles))
         elif fmt is Fmt.text:
@@ -209,9 +267,119 @@ def inspect(
     _finish(corpus.skipped)
 
 
-def _finish(skipped: list[Skipped]) -> None:
+def _finish(skipped: list[Skipped], duplicates: bool = False) -> None:
     if skipped:
         raise typer.Exit(EXIT_ERROR)
+    if duplicates:
+        raise typer.Exit(EXIT_DUPLICATES)
+
+
+def _emit(
+    out: IO[str],
+    fmt: Fmt,
+    command: str,
+    key: str,
+    records: Iterator[dict[str, Any]],
+    columns: list[str],
+    skipped: list[Skipped],
+    text: Iterator[str] | None = None,
+) -> None:
+    """Write records in the chosen machine format (or the command's text rendering)."""
+    from .render import write_json_document, write_jsonl, write_table
+
+    if fmt is Fmt.json:
+        write_json_document(out, command, key, records, skipped)
+    elif fmt is Fmt.jsonl:
+        write_jsonl(out, records)
+    elif fmt in (Fmt.csv, Fmt.tsv):
+        write_table(out, columns, records, "," if fmt is Fmt.csv else "\t")
+    elif fmt is Fmt.text and text is not None:
+        for chunk in text:
+            out.write(chunk)
+    else:
+        raise UsageError(f"{command} has no --format {fmt.value}")
+
+
+def _match_run(paths: list[str], msg: Messages, **kw: Any) -> Any:
+    from .pipeline import find_stories, load
+
+    settings = _settings(**kw)
+    corpus = load(paths, settings)
+    msg.skipped(corpus.skipped)
+    msg.debug(f"{len(corpus.articles)} article(s) read")
+    result = find_stories(corpus, settings)
+    msg.debug(f"{len(result.links)} link(s), {len(result.stories)} stories")
+    return result
+
+
+@app.command()
+def clusters(
+    paths: Paths,
+    fmt: FormatOpt = Fmt.tsv,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    threshold: ThresholdOpt = 0.12,
+    window: WindowOpt = 1,
+    num_perm: NumPermOpt = 128,
+    seed: SeedOpt = 1,
+    shingle_size: ShingleOpt = 5,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dayfirst: DayfirstOpt = None,
+    use_mtime: MtimeOpt = False,
+    source_from_path: SourceOpt = None,
+    follow: FollowOpt = False,
+    glob: GlobOpt = None,
+    fail_on_duplicates: FailDupOpt = False,
+) -> None:
+    """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
+    from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
+
+    msg = Messages(quiet, verbose)
+    result = _match_run(
+        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
+        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
+        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
+    )  # fmt: skip
+    with _output(output) as out:
+        _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
+              result.corpus.skipped, clusters_text(result))  # fmt: skip
+    _finish(
+        result.corpus.skipped,
+        fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
+    )
+
+
+@app.command()
+def pairs(
+    paths: Paths,
+    fmt: FormatOpt = Fmt.tsv,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    threshold: ThresholdOpt = 0.12,
+    window: WindowOpt = 1,
+    num_perm: NumPermOpt = 128,
+    seed: SeedOpt = 1,
+    shingle_size: ShingleOpt = 5,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dayfirst: DayfirstOpt = None,
+    source_from_path: SourceOpt = None,
+    follow: FollowOpt = False,
+    glob: GlobOpt = None,
+) -> None:
+    """Every linked pair of articles with the kind of link and its scores."""
+    from .render import PAIR_COLUMNS, pair_records
+
+    msg = Messages(quiet, verbose)
+    result = _match_run(
+        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
+        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst,
+        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
+    )  # fmt: skip
+    with _output(output) as out:
+        _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
+    _finish(result.corpus.skipped)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +426,8 @@ def _click_error(exc: Exception) -> int:
         return EXIT_USAGE if code == 2 else EXIT_ERROR
     if isinstance(exc, OSError):
         name = display_path(exc.filename) if isinstance(exc.filename, str) else ""
-        print(f"newsdedup: error: {name + ': ' if name else ''}{exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"newsdedup: error: {name + ': ' if name else ''}{exc.strerror or exc}", file=sys.stderr
+        )
         return EXIT_ERROR
     raise exc

@@ -32,7 +32,9 @@ class Story:
     id: str
     members: list[int]  # article indices, base first, then by date and path
     base: int
-    relation: dict[int, Link | None] = field(default_factory=dict)  # member → link to base (or best)
+    relation: dict[int, Link | None] = field(
+        default_factory=dict
+    )  # member → link to base (or best)
 
 
 def cluster(articles: list[Article], links: list[Link], settings: Settings) -> list[Story]:
@@ -96,7 +98,9 @@ def _first_day(story: Story, days: list[int | None]) -> int:
     return min(known) if known else 10**9
 
 
-def _story(group: list[int], articles: list[Article], by_pair: dict[tuple[int, int], Link]) -> Story:
+def _story(
+    group: list[int], articles: list[Article], by_pair: dict[tuple[int, int], Link]
+) -> Story:
     def link(x: int, y: int) -> Link | None:
         return by_pair.get((x, y) if x < y else (y, x))
 

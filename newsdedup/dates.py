@@ -77,7 +77,9 @@ _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
 _MD = re.compile(rf"^({_MONTH_RX})\s+(\d{{1,2}})$")
 
 
-def _fmt_time(h: int, m: int, s: int | None = None, frac: str | None = None, tz: str | None = None) -> str:
+def _fmt_time(
+    h: int, m: int, s: int | None = None, frac: str | None = None, tz: str | None = None
+) -> str:
     if not (0 <= h < 24 and 0 <= m < 60 and (s is None or 0 <= s < 61)):
         return ""
     out = f"{h:02d}:{m:02d}"
@@ -175,7 +177,9 @@ def _time_near(text: str) -> str:
     return _fmt_time(h, mi, int(m.group(3)) if m.group(3) else None)
 
 
-_RFC2822_HINT = re.compile(rf"^(?:{_WEEKDAY_RX})?\d{{1,2}}\s+{_MONTH_RX}\s+\d{{4}}\s+\d{{1,2}}:\d{{2}}")
+_RFC2822_HINT = re.compile(
+    rf"^(?:{_WEEKDAY_RX})?\d{{1,2}}\s+{_MONTH_RX}\s+\d{{4}}\s+\d{{1,2}}:\d{{2}}"
+)
 
 
 def _parse_rfc2822(text: str) -> DateHit | None:

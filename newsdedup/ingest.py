@@ -7,6 +7,7 @@ Every path handed in ends up either as a :class:`~newsdedup.model.Document` or a
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import hashlib
 import html
 import os
@@ -43,9 +44,7 @@ def display_path(path: str) -> str:
     )
 
 
-def discover(
-    paths: Iterable[str], settings: Settings
-) -> Iterator[Found | Skipped]:
+def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipped]:
     """Yield every regular file under ``paths`` (files or folders), sorted within each folder.
 
     Folders are walked recursively in byte order of names, so the order never depends on the
@@ -111,12 +110,29 @@ def _walk(
                 continue
             yield from _walk(full, root, settings, ancestors | {key}, seen)
         elif stat.S_ISREG(st.st_mode):
+            if settings.globs and not wanted(os.path.relpath(full, root), settings.globs):
+                continue
             real = os.path.realpath(full)
             if real in seen:
                 continue
             seen.add(real)
             yield Found(full, root, os.path.relpath(full, root))
         # sockets, fifos and devices inside folders are silently not articles
+
+
+def wanted(rel: str, globs: tuple[str, ...]) -> bool:
+    """ripgrep's rule: a file is kept if it matches an include pattern (when there are any) and
+    no exclude pattern (``!PAT``). Patterns match the path below the root or the file name."""
+    rel = rel.replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+
+    def hit(pat: str) -> bool:
+        return fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(name, pat)
+
+    includes = [g for g in globs if not g.startswith("!")]
+    if includes and not any(hit(g) for g in includes):
+        return False
+    return not any(hit(g[1:]) for g in globs if g.startswith("!"))
 
 
 def _os_reason(exc: OSError) -> str:
@@ -167,7 +183,9 @@ def read_document(found: Found, settings: Settings) -> Document:
     return document_from_bytes(data, shown, display_path(found.rel), st.st_mtime)
 
 
-def document_from_bytes(data: bytes, path: str, rel: str | None = None, mtime: float = 0.0) -> Document:
+def document_from_bytes(
+    data: bytes, path: str, rel: str | None = None, mtime: float = 0.0
+) -> Document:
     """Decode ``data`` and cut it into paragraphs. Raises :class:`InputError` if it is no text."""
     if not data:
         raise InputError(path, "empty file")
@@ -204,7 +222,9 @@ def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error("newsdedup-cp1252", _cp1252_fallback)
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def decode(data: bytes) -> tuple[str | None, str, str]:
@@ -232,9 +252,17 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         odd = sample[1::2].count(0)
         half = len(sample) / 2
         if odd > 0.4 * half and even < 0.05 * half:
-            return _clean_controls(data.decode("utf-16-le", errors="replace")), "utf-16-le", "NUL pattern, no BOM"
+            return (
+                _clean_controls(data.decode("utf-16-le", errors="replace")),
+                "utf-16-le",
+                "NUL pattern, no BOM",
+            )
         if even > 0.4 * half and odd < 0.05 * half:
-            return _clean_controls(data.decode("utf-16-be", errors="replace")), "utf-16-be", "NUL pattern, no BOM"
+            return (
+                _clean_controls(data.decode("utf-16-be", errors="replace")),
+                "utf-16-be",
+                "NUL pattern, no BOM",
+            )
         if nuls > 0.3 * len(sample):
             return None, "binary", "mostly NUL bytes"
     if _looks_binary(sample):
@@ -247,8 +275,12 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         text = data.decode("utf-8", errors="newsdedup-cp1252")
         return _clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
     high = sum(1 for b in data if b >= 0x80)
-    if high <= 0.05 * len(data):
-        return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "not UTF-8; few non-ASCII bytes"
+    if high <= 0.15 * len(data) and _plausible_cp1252(data):
+        return (
+            _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
+            "cp1252",
+            "not UTF-8; non-ASCII bytes read as Western letters",
+        )
     try:
         from charset_normalizer import from_bytes
 
@@ -256,8 +288,22 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     except Exception:  # the detector is a guess; any failure means we fall back
         best = None
     if best is not None and best.encoding:
-        return _clean_controls(data.decode(best.encoding, errors="replace")), best.encoding, "charset-normalizer guess"
+        return (
+            _clean_controls(data.decode(best.encoding, errors="replace")),
+            best.encoding,
+            "charset-normalizer guess",
+        )
     return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "fallback"
+
+
+_WESTERN = re.compile(r"[À-ÖØ-öø-ÿ‘’‚“”„–—…•€£¥©®°±·«»¼½¾¢§¶ŒœŠšŽžŸƒ\xa0]")
+
+
+def _plausible_cp1252(data: bytes) -> bool:
+    """Do the non-ASCII bytes read as cp1252 give Western letters and typographic marks?"""
+    high = bytes(b for b in data if b >= 0x80)
+    text = high.decode("cp1252", errors="replace")
+    return sum(1 for ch in text if _WESTERN.match(ch)) >= 0.9 * len(text)
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -275,7 +321,9 @@ def _looks_binary(sample: bytes) -> bool:
     return ctrl > 0.1 * len(sample)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def _clean_controls(text: str) -> str:
@@ -302,7 +350,8 @@ _BLOCK = re.compile(
     re.IGNORECASE,
 )
 _DROP = re.compile(
-    r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>.{0,200000}?</\1\s*>", re.IGNORECASE | re.DOTALL
+    r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>.{0,200000}?</\1\s*>",
+    re.IGNORECASE | re.DOTALL,
 )
 _COMMENT = re.compile(r"<!--.{0,200000}?-->", re.DOTALL)
 

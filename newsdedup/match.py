@@ -161,16 +161,22 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
         for x in range(len(group)):
             for y in range(x + 1, len(group)):
                 candidates.add((group[x], group[y]))
-    candidates |= _lsh_pairs(perms.signatures([f.shingles for f in feats]), perms, DOC_LSH_THRESHOLD)
+    candidates |= _lsh_pairs(
+        perms.signatures([f.shingles for f in feats]), perms, DOC_LSH_THRESHOLD
+    )
     term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
-    candidates |= _lsh_pairs(perms.signatures(term_sets), perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS)
+    candidates |= _lsh_pairs(
+        perms.signatures(term_sets), perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS
+    )
     passages = _passage_matches(feats, settings.seed)
     candidates |= set(passages)
     found: dict[tuple[int, int], Link] = {}
 
     def check(pairs: set[tuple[int, int]]) -> None:
         for a, b in sorted(pairs):
-            link = verify(a, b, feats[a], feats[b], passages.get((a, b), 0), days[a], days[b], settings)
+            link = verify(
+                a, b, feats[a], feats[b], passages.get((a, b), 0), days[a], days[b], settings
+            )
             if link is not None:
                 found[(a, b)] = link
 
@@ -196,9 +202,35 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
 
 
 _SLUG_VERSIONS = frozenset(
-    """substitute sub correction correct corrected corrects update updated updates urgent advisory
-    nightlead lead newlead writethru background bgd q adds add insert repeat repeats refile
-    recasts wrap glance""".split()
+    [
+        "substitute",
+        "sub",
+        "correction",
+        "correct",
+        "corrected",
+        "corrects",
+        "update",
+        "updated",
+        "updates",
+        "urgent",
+        "advisory",
+        "nightlead",
+        "lead",
+        "newlead",
+        "writethru",
+        "background",
+        "bgd",
+        "q",
+        "adds",
+        "add",
+        "insert",
+        "repeat",
+        "repeats",
+        "refile",
+        "recasts",
+        "wrap",
+        "glance",
+    ]
 )
 
 
@@ -211,7 +243,9 @@ def slug_key(slug: str) -> str | None:
     return " ".join(words[:2])
 
 
-def slug_links(articles: list[Article], days: list[int | None], settings: Settings) -> dict[tuple[int, int], Link]:
+def slug_links(
+    articles: list[Article], days: list[int | None], settings: Settings
+) -> dict[tuple[int, int], Link]:
     """Pages, substitutes and follow-ups of one wire story share its slug on the same day."""
     groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for i, art in enumerate(articles):
@@ -252,7 +286,9 @@ def verify(
         return Link(a, b, "reprint", cont, jac, cont, shared, cos)
     if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
         few = max(1, min(len(fa.passages), len(fb.passages)))
-        return Link(a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos)
+        return Link(
+            a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
+        )
     if cos >= settings.threshold and _shares_distinctive(fa, fb):
         return Link(a, b, "same facts", cos, jac, cont, shared, cos)
     return None

@@ -31,9 +31,7 @@ AGENCIES: dict[str, str] = {
     "tass": "TASS", "aap": "AAP", "cp": "CP", "canadian press": "CP", "anadolu": "Anadolu",
     "bernama": "Bernama", "pti": "PTI", "press trust of india": "PTI", "ians": "IANS",
 }  # fmt: skip
-_AGENCY_ALT = "|".join(
-    sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True)
-)
+_AGENCY_ALT = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
 _AGENCY_NAME = re.compile(rf"(?i)^(?:{_AGENCY_ALT})$")
 
 
@@ -49,12 +47,16 @@ _HEADER_KV = re.compile(
     r"author|byline|by|title|headline|dateline|section|url|link)\s*:\s*(?P<value>.{1,300})$",
     re.IGNORECASE,
 )
-_DATE_PREFIX = re.compile(r"^\s*(?:date|dated|published|posted|updated)[:\s]+(.{6,60}?)(?:\s+|$)", re.I)
+_DATE_PREFIX = re.compile(
+    r"^\s*(?:date|dated|published|posted|updated)[:\s]+(.{6,60}?)(?:\s+|$)", re.I
+)
 _SLUG = re.compile(
     r"^(?P<h>\d{1,2}):(?P<m>\d{2})\s+(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{2,4}):?\s+"
     r"Page\s+(?P<page>\d+)\s*(?:\((?P<desk>[A-Z]{1,6})\))?\s*(?P<slug>.{0,120})$"
 )
-_BYLINE = re.compile(r"^By\s+(?P<name>[A-Z][\w.'’\- ]{1,80}?)(?:\s*[,/|]\s*(?P<org>.{2,120}?))?\.?$")
+_BYLINE = re.compile(
+    r"^By\s+(?P<name>[A-Z][\w.'’\- ]{1,80}?)(?:\s*[,/|]\s*(?P<org>.{2,120}?))?\.?$"
+)
 _DATELINE = re.compile(
     r"^(?P<place>(?:[A-Z][A-Z.'’\-]+|[A-Z][a-z]+\.?)(?:[ /][A-Z][A-Za-z.'’\-]+){0,3}"
     r"(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z.]+)?)?)"
@@ -71,14 +73,44 @@ _WIRE_CONTROL = re.compile(
     re.IGNORECASE,
 )
 _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("sign-off", re.compile(r"^(?:[-—–]+\s*)?\(?(?i:Reuters?|AFP|dpa|Xinhua)\)?\.{0,3}(?:\s+[A-Z]{1,2})?$|^(?:[-—–]+\s*)?\(?(?:AP|PA)\)?\.?$")),
-    ("credits", re.compile(r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I)),
+    (
+        "sign-off",
+        re.compile(
+            r"^(?:[-—–]+\s*)?\(?(?i:Reuters?|AFP|dpa|Xinhua)\)?\.{0,3}(?:\s+[A-Z]{1,2})?$|^(?:[-—–]+\s*)?\(?(?:AP|PA)\)?\.?$"
+        ),
+    ),
+    (
+        "credits",
+        re.compile(
+            r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I
+        ),
+    ),
     ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,200}$", re.I)),
     ("copyright", re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I)),
-    ("newsletter", re.compile(r"^.{0,80}\b(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|inbox|updates|alerts)\b.{0,80}$", re.I)),
-    ("newsletter", re.compile(r"^(?:read more|related|more on this story|see also|click here|follow us)\b.{0,200}$", re.I)),
-    ("donation", re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I)),
-    ("share", re.compile(r"^(?:share|share this|share on \w+|tweet|email|print)(?:\s*[|/·•]\s*\w+)*\s*$", re.I)),
+    (
+        "newsletter",
+        re.compile(
+            r"^.{0,80}\b(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|inbox|updates|alerts)\b.{0,80}$",
+            re.I,
+        ),
+    ),
+    (
+        "newsletter",
+        re.compile(
+            r"^(?:read more|related|more on this story|see also|click here|follow us)\b.{0,200}$",
+            re.I,
+        ),
+    ),
+    (
+        "donation",
+        re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I),
+    ),
+    (
+        "share",
+        re.compile(
+            r"^(?:share|share this|share on \w+|tweet|email|print)(?:\s*[|/·•]\s*\w+)*\s*$", re.I
+        ),
+    ),
 ]
 # "A Message from The Moscow Times:", "A note from the editors", "A letter from our editor"
 _SIGNATURE = re.compile(
@@ -159,7 +191,11 @@ def parse(doc: Document, settings: Settings) -> Article:
             art.removed.append(Removed("wire-control", p))
             i += 1
             continue
-        if "date" not in header and _words(p) <= 8 and (hit := dates.parse_date(p, settings.dayfirst)):
+        if (
+            "date" not in header
+            and _words(p) <= 8
+            and (hit := dates.parse_date(p, settings.dayfirst))
+        ):
             _set_date(art, header, hit, "header")
             i += 1
             continue
@@ -225,7 +261,9 @@ def _set_date(art: Article, header: dict[str, Field], hit: dates.DateHit, source
         header["date"] = Field(hit.iso, source, hit.evidence)
 
 
-def _header_field(art: Article, header: dict[str, Field], key: str, value: str, settings: Settings) -> None:
+def _header_field(
+    art: Article, header: dict[str, Field], key: str, value: str, settings: Settings
+) -> None:
     if key in ("date", "published", "updated", "posted"):
         hit = dates.parse_date(value, settings.dayfirst) or _dateutil(value)
         if hit is not None and key != "updated":
@@ -238,7 +276,9 @@ def _header_field(art: Article, header: dict[str, Field], key: str, value: str, 
     elif key == "agency":
         header.setdefault("agency", Field(agency_name(value) or value, "header", f"{key}: {value}"))
     elif key in ("author", "byline", "by"):
-        header.setdefault("byline", Field(re.sub(r"^By\s+", "", value), "header", f"{key}: {value}"))
+        header.setdefault(
+            "byline", Field(re.sub(r"^By\s+", "", value), "header", f"{key}: {value}")
+        )
     elif key in ("title", "headline"):
         header.setdefault("headline", Field(value, "header", f"{key}: {value}"))
     elif key == "dateline":
@@ -258,7 +298,11 @@ def _dateutil(value: str) -> dates.DateHit | None:
         return None
     if a.date() != b.date():
         return None  # year, month or day was missing
-    time = a.strftime("%H:%M") if (a.hour, a.minute) == (b.hour, b.minute) and (a.hour or a.minute) else ""
+    time = (
+        a.strftime("%H:%M")
+        if (a.hour, a.minute) == (b.hour, b.minute) and (a.hour or a.minute)
+        else ""
+    )
     return dates.DateHit(a.date().isoformat() + (f"T{time}" if time else ""), value)
 
 
@@ -267,9 +311,8 @@ def _looks_like_headline(p: str) -> bool:
     if n == 0 or n > 20 or len(p) > 160:
         return False
     letters = [c for c in p if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2:
-        return True  # an all-caps line before the story
-    return False
+    # an all-caps line before the story
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2
 
 
 def _headline_case(p: str) -> str:
@@ -284,7 +327,24 @@ def lead_headline(lead: str, words: int = 14) -> str:
     return text.rstrip(".")
 
 
-_NOT_PLACES = {"THE", "A", "AN", "BY", "IN", "ON", "AT", "IT", "HE", "SHE", "WE", "THEY", "MR", "MRS", "MS", "DR"}
+_NOT_PLACES = {
+    "THE",
+    "A",
+    "AN",
+    "BY",
+    "IN",
+    "ON",
+    "AT",
+    "IT",
+    "HE",
+    "SHE",
+    "WE",
+    "THEY",
+    "MR",
+    "MRS",
+    "MS",
+    "DR",
+}
 
 
 def _plausible_place(place: str) -> bool:
@@ -296,7 +356,9 @@ def _plausible_place(place: str) -> bool:
     return bool(letters) and len(place) <= 40
 
 
-def _strip_tail(body: list[str], header: dict[str, Field]) -> tuple[list[str], list[Removed], str | None]:
+def _strip_tail(
+    body: list[str], header: dict[str, Field]
+) -> tuple[list[str], list[Removed], str | None]:
     removed: list[Removed] = []
     outlet: str | None = None
     # a signature ("A Message from X:") in the last part of the text starts a block to drop
@@ -315,15 +377,28 @@ def _strip_tail(body: list[str], header: dict[str, Field]) -> tuple[list[str], l
             ag = agency_name(last.strip("()-—– ."))
             if ag:
                 header.setdefault("agency", Field(ag, "credit", last))
-            removed.append(Removed("sign-off" if ag or _WIRE_CONTROL.match(last) else boilerplate_kind(last) or "sign-off", last))
+            removed.append(
+                Removed(
+                    "sign-off"
+                    if ag or _WIRE_CONTROL.match(last)
+                    else boilerplate_kind(last) or "sign-off",
+                    last,
+                )
+            )
             body = body[:-1]
             continue
         m = _TRAIL_CREDIT.search(last)
-        ends_sentence = last[: m.start()].rstrip().endswith((".", "!", "?", "”", '"', "’")) if m else False
+        ends_sentence = (
+            last[: m.start()].rstrip().endswith((".", "!", "?", "”", '"', "’")) if m else False
+        )
         if m and m.start() > 0 and (ends_sentence or m["agency"].lower() == "reuter"):
             ag = agency_name(m["agency"])
             # "… deepens. AFP": a credit only when it is in capitals as agencies write it
-            if ag and (m["agency"].isupper() or m["agency"].istitle()) and m["agency"] not in ("Ap", "Pa"):
+            if (
+                ag
+                and (m["agency"].isupper() or m["agency"].istitle())
+                and m["agency"] not in ("Ap", "Pa")
+            ):
                 header.setdefault("agency", Field(ag, "credit", m.group(0).strip()))
                 removed.append(Removed("credit", m.group(0).strip()))
                 body[-1] = last[: m.start()].rstrip()
@@ -379,8 +454,10 @@ def finalise(articles: list[Article], settings: Settings) -> list[Article]:
     _agency_from_outlet(articles)
     _remove_repeated(articles)
     for art in articles:
-        if art.outlet.value is None and art.agency.value and (
-            art.slug.value or art.date.source == "timestamp"
+        if (
+            art.outlet.value is None
+            and art.agency.value
+            and (art.slug.value or art.date.source == "timestamp")
         ):
             art.outlet = Field(art.agency.value, "inferred", "wire copy with no other outlet")
     return articles
@@ -440,7 +517,11 @@ def _agency_from_outlet(articles: list[Article]) -> None:
             continue
         name, top = v.most_common(1)[0]
         if top >= 2 and top >= 0.8 * sum(v.values()):
-            a.agency = Field(name, "inferred", f"{top} of {sum(v.values())} credited files of {a.outlet.value} name {name}")
+            a.agency = Field(
+                name,
+                "inferred",
+                f"{top} of {sum(v.values())} credited files of {a.outlet.value} name {name}",
+            )
 
 
 def _para_key(p: str) -> str:

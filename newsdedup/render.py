@@ -16,7 +16,9 @@ from typing import IO, Any
 from .model import Article, Field, Skipped
 
 SCHEMA_VERSION = 1
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def term_safe(text: str) -> str:
@@ -53,18 +55,24 @@ def article_record(a: Article, full: bool = True) -> dict[str, Any]:
     return rec
 
 
-def write_json_document(out: IO[str], command: str, key: str, items: Iterable[dict[str, Any]],
-                        skipped: list[Skipped], extra: dict[str, Any] | None = None) -> None:
+def write_json_document(
+    out: IO[str],
+    command: str,
+    key: str,
+    items: Iterable[dict[str, Any]],
+    skipped: list[Skipped],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """One JSON document, written as the items are produced (no list held in memory twice)."""
     out.write("{")
     out.write(f'"schema_version": {SCHEMA_VERSION}, "command": {json.dumps(command)}')
     for k, v in (extra or {}).items():
         out.write(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}")
-    out.write(f', {json.dumps(key)}: [')
+    out.write(f", {json.dumps(key)}: [")
     for i, item in enumerate(items):
         out.write(",\n  " if i else "\n  ")
         out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
-    out.write("\n], \"skipped\": ")
+    out.write('\n], "skipped": ')
     out.write(json.dumps([s.to_dict() for s in skipped], ensure_ascii=False))
     out.write("}\n")
 
@@ -90,7 +98,9 @@ def write_table(out: IO[str], columns: list[str], rows: Iterable[dict[str, Any]]
 
 def _tsv_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return csv_safe(text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+    return csv_safe(
+        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,3 +127,79 @@ def inspect_text(articles: Iterable[Article]) -> Iterator[str]:
         for r in a.removed:
             yield f"     - removed ({r.kind}): {term_safe(r.text)}\n"
         yield "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# clusters and pairs
+
+CLUSTER_COLUMNS = [
+    "path",
+    "story",
+    "story_size",
+    "outlet",
+    "agency",
+    "date",
+    "date_source",
+    "base",
+    "kind",
+    "score",
+]
+PAIR_COLUMNS = [
+    "path_a",
+    "path_b",
+    "story",
+    "kind",
+    "score",
+    "jaccard",
+    "containment",
+    "shared_passages",
+    "cosine",
+]
+
+
+def _member(result: Any, story: Any, m: int) -> dict[str, Any]:
+    arts = result.corpus.articles
+    a, link = arts[m], story.relation.get(m)
+    return {
+        "path": a.path,
+        "id": a.id,
+        "story": story.id,
+        "story_size": len(story.members),
+        "outlet": a.outlet.value,
+        "agency": a.agency.value,
+        "date": a.date.value,
+        "date_source": a.date.source,
+        "base": arts[story.base].path,
+        "kind": "base" if m == story.base else (link.kind if link else None),
+        "score": None if link is None else round(link.score, 4),
+    }
+
+
+def cluster_records(result: Any) -> Iterator[dict[str, Any]]:
+    """One record per article, stories in timeline order, the base article first."""
+    for story in result.stories:
+        for m in story.members:
+            yield _member(result, story, m)
+
+
+def pair_records(result: Any) -> Iterator[dict[str, Any]]:
+    arts = result.corpus.articles
+    story_of = {m: s.id for s in result.stories for m in s.members}
+    for ln in sorted(result.links, key=lambda ln: (arts[ln.a].path, arts[ln.b].path)):
+        a, b = arts[ln.a], arts[ln.b]
+        rec = {"path_a": a.path, "path_b": b.path,
+               "story": story_of[ln.a] if story_of[ln.a] == story_of[ln.b] else None}  # fmt: skip
+        rec.update(ln.to_dict())
+        yield rec
+
+
+def clusters_text(result: Any) -> Iterator[str]:
+    """Human-readable grouping: a line per story, an indented line per article."""
+    arts = result.corpus.articles
+    for story in result.stories:
+        base = arts[story.base]
+        yield f"{story.id}  {len(story.members)} article(s)  {term_safe(base.headline.value or '')}\n"
+        for rec in (_member(result, story, m) for m in story.members):
+            score = "" if rec["score"] is None else f" {rec['score']:.2f}"
+            who = rec["outlet"] or rec["agency"] or "-"
+            yield f"  {rec['date'] or '-':<23} {term_safe(who):<16} {rec['kind'] or '-'}{score}  {term_safe(rec['path'])}\n"

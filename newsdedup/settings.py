@@ -16,6 +16,7 @@ class Settings:
     # ingestion
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_symlinks: bool = False
+    globs: tuple[str, ...] = ()  # ripgrep style: 'PAT' includes, '!PAT' excludes (walked files)
     # normalisation
     dayfirst: bool | None = None  # None: decide from evidence, else as given
     use_mtime: bool = False
@@ -44,4 +45,6 @@ class Settings:
             except re.error as exc:
                 raise UsageError(f"--source-from-path: bad regular expression: {exc}") from exc
             if "outlet" not in rx.groupindex:
-                raise UsageError("--source-from-path needs a named group, e.g. '(?P<outlet>[^/]+)/'")
+                raise UsageError(
+                    "--source-from-path needs a named group, e.g. '(?P<outlet>[^/]+)/'"
+                )

@@ -31,14 +31,153 @@ _SENTENCE = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])
 
 #: Short function words: not terms, though they stay in shingles (word order matters there).
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours said says say told mr mrs ms yesterday today last new
-    one two three year years time week day people according""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "said",
+        "says",
+        "say",
+        "told",
+        "mr",
+        "mrs",
+        "ms",
+        "yesterday",
+        "today",
+        "last",
+        "new",
+        "one",
+        "two",
+        "three",
+        "year",
+        "years",
+        "time",
+        "week",
+        "day",
+        "people",
+        "according",
+    ]
 )
 
 PASSAGE_MIN_TOKENS = 8
@@ -69,7 +208,9 @@ class TokenHasher:
         for i, t in enumerate(toks):
             h = cache.get(t)
             if h is None:
-                h = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little")
+                h = int.from_bytes(
+                    hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little"
+                )
                 cache[t] = h
             out[i] = h
         return out
@@ -113,7 +254,9 @@ class Permutations:
         if n == 0:
             return out.astype(np.uint32)
         lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
-        flat = np.concatenate([s for s in sets if len(s)]) if lengths.sum() else np.empty(0, np.uint64)
+        flat = (
+            np.concatenate([s for s in sets if len(s)]) if lengths.sum() else np.empty(0, np.uint64)
+        )
         owners = np.repeat(np.arange(n), lengths)
         mask = np.uint64(0xFFFFFFFF)
         for start in range(0, len(flat), chunk):
@@ -179,7 +322,9 @@ def build_features(articles: list[Article], shingle_size: int) -> list[Features]
     return feats
 
 
-def weigh_terms(feats: list[Features], days: list[int | None] | None = None, k: int = TERMS_K) -> None:
+def weigh_terms(
+    feats: list[Features], days: list[int | None] | None = None, k: int = TERMS_K
+) -> None:
     """Turn raw term counts into L2-normalised TF-IDF weights (sublinear tf, smoothed idf over
     the run) and pick each article's ``k`` most distinctive terms.
 
@@ -213,7 +358,10 @@ def weigh_terms(feats: list[Features], days: list[int | None] | None = None, k: 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
     return np.fromiter(
-        (int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little") for t in terms),
+        (
+            int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little")
+            for t in terms
+        ),
         dtype=np.uint64,
         count=len(terms),
     )

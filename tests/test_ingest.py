@@ -1,0 +1,138 @@
+"""Ingestion: encodings, markup, paragraphs, and every bad input accounted for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsdedup.errors import InputError
+from newsdedup.ingest import decode, document_from_bytes, ingest, to_paragraphs
+from newsdedup.settings import Settings
+
+TEXT = "Café owners in Zürich said prices rose – sharply – this year.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_encodings_decode_to_the_same_text(data: bytes, encoding: str) -> None:
+    text, enc, note = decode(data)
+    assert text is not None and text.strip() == TEXT.strip()
+    assert enc == encoding
+    assert note
+
+
+def test_mixed_utf8_and_latin1_in_one_file() -> None:
+    data = "Zürich ".encode() + "café".encode("latin-1") + b"\n"
+    text, _enc, note = decode(data)
+    assert text == "Zürich café\n"
+    assert "mixed" in note
+
+
+def test_pa_html_wrapper_is_stripped(data: Path) -> None:
+    raw = (data / "meter-dev/pa/2e64c5a664.txt").read_bytes()
+    doc = document_from_bytes(raw, "pa/2e64c5a664.txt")
+    assert doc.markup_removed
+    joined = "\n".join(doc.paragraphs)
+    assert "<" not in joined and "HSA Search utility" not in joined
+    assert doc.paragraphs[0].startswith("02:59 12/07/99: Page 1")
+    # PA's '<' line ends close paragraphs; wrapped lines inside are joined
+    assert any(
+        p.startswith("A family timber firm will be sentenced today") and p.endswith("arm.")
+        for p in doc.paragraphs
+    )
+
+
+def test_reuters_wrapped_lines_joined_and_tickers_kept(data: Path) -> None:
+    doc = document_from_bytes((data / "reuters-dev/00500.txt").read_bytes(), "00500.txt")
+    assert doc.paragraphs[0] == "2-MAR-1987 11:25:38.57"
+    assert doc.paragraphs[1] == "FAA FINES DELTA <DAL> 140,400 DLRS ON SAFETY"  # not markup
+    assert doc.paragraphs[2].startswith(
+        "WASHINGTON, March 2 - The Federal Aviation Administration fined Delta"
+    )
+    assert doc.paragraphs[2].endswith("officials said.")
+
+
+def test_long_line_paragraphs_are_kept_one_per_line() -> None:
+    lines = ["x " * 80 + "end one.", "Short cross-head", "y " * 90 + "end two."]
+    assert len(to_paragraphs("\n".join(lines))) == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\t\n  ", "only white space"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary file (PNG image)"),
+        (b"\x1f\x8b\x08\x00" + bytes(200), "binary file (gzip archive)"),
+        (bytes(range(0, 32)) * 20, "binary file"),
+    ],
+)
+def test_bad_bytes_raise_input_error(data: bytes, reason: str) -> None:
+    with pytest.raises(InputError) as exc:
+        document_from_bytes(data, "bad.txt")
+    assert reason in exc.value.reason
+
+
+def test_every_input_is_accounted_for(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("A real article about a flood in the valley today.\n")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    os.symlink(tmp_path, tmp_path / "loop")
+    weird = os.fsencode(tmp_path) + b"/caf\xe9\nname.txt"
+    with open(weird, "wb") as fh:
+        fh.write(b"Another article, named in latin-1 with a newline in its name.\n")
+    docs, skipped = ingest([str(tmp_path), str(tmp_path / "missing.txt")], Settings(max_bytes=2000))
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert sorted(Path(d.path).name for d in docs) == ["caf\\xe9\\nname.txt", "good.txt"]
+    assert reasons["empty.txt"] == "empty file"
+    assert "2,000-byte cap" in reasons["big.txt"]
+    assert "no such file" in reasons["missing.txt"]
+    # a linked folder is not walked without -L; with -L the loop is reported once
+    docs_l, skipped_l = ingest([str(tmp_path)], Settings(follow_symlinks=True, max_bytes=2000))
+    assert any(s.reason == "symbolic link loop" for s in skipped_l)
+    assert len(docs_l) == 2
+
+
+def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("running as root: permissions cannot make a file unreadable")
+    f = tmp_path / "locked.txt"
+    f.write_text("text")
+    f.chmod(0)
+    docs, skipped = ingest([str(tmp_path)], Settings())
+    assert not docs and skipped[0].reason == "permission denied"
+
+
+def test_discovery_is_sorted_and_recursive(tmp_path: Path) -> None:
+    for name in ["b/2.txt", "a/9.txt", "a/10.txt", "c.txt"]:
+        p = tmp_path / name
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(f"Story text number {name} about the harbour.\n")
+    docs, _ = ingest([str(tmp_path)], Settings())
+    assert [d.rel for d in docs] == ["a/10.txt", "a/9.txt", "b/2.txt", "c.txt"]
+
+
+def test_globs_follow_ripgrep_rules(tmp_path: Path) -> None:
+    for name in ["a/x.txt", "a/README.md", "b/y.txt", "b/z.html"]:
+        p = tmp_path / name
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(f"Text of {name} about the city council meeting.\n")
+    only_txt, _ = ingest([str(tmp_path)], Settings(globs=("*.txt",)))
+    assert sorted(d.rel for d in only_txt) == ["a/x.txt", "b/y.txt"]
+    no_readme, _ = ingest([str(tmp_path)], Settings(globs=("!README.md",)))
+    assert sorted(d.rel for d in no_readme) == ["a/x.txt", "b/y.txt", "b/z.html"]
+    in_b, _ = ingest([str(tmp_path)], Settings(globs=("b/*", "!*.html")))
+    assert [d.rel for d in in_b] == ["b/y.txt"]
+    named, _ = ingest([str(tmp_path / "a/README.md")], Settings(globs=("!README.md",)))
+    assert len(named) == 1  # a file named on the command line is always read

@@ -1,0 +1,115 @@
+"""Story detection: links, clustering without chaining, stable ids, order independence."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from newsdedup.cluster import cluster
+from newsdedup.ingest import document_from_bytes
+from newsdedup.match import Link, find_links, slug_key
+from newsdedup.normalise import normalise
+from newsdedup.pipeline import Corpus, find_stories, load
+from newsdedup.settings import Settings
+
+
+def _stories(paths: list[str], settings: Settings | None = None) -> dict[str, str]:
+    s = settings or Settings()
+    result = find_stories(load(paths, s), s)
+    return {result.corpus.articles[m].path: st.id for st in result.stories for m in st.members}
+
+
+def test_seed_pair_is_one_story(data: Path) -> None:
+    s = Settings()
+    result = find_stories(load([str(data / "seeds")], s), s)
+    assert len(result.stories) == 1 and len(result.stories[0].members) == 2
+    (link,) = result.links
+    assert link.kind == "shared passages" and link.passages >= 2
+
+
+def test_identical_reuters_bodies_share_a_story(data: Path) -> None:
+    # 00032 and 00055 are one Reuters story sent twice (same body, new timestamp)
+    files = [str(data / f"reuters-dev/{n}.txt") for n in ("00032", "00055", "00001")]
+    st = _stories(files)
+    assert st[files[0]] == st[files[1]] != st[files[2]]
+
+
+def _article(text: str, name: str) -> bytes:
+    return text.encode()
+
+
+def test_template_stories_on_different_days_stay_apart() -> None:
+    body = ("The Bank of England said it had provided the money market with {n} mln stg "
+            "assistance in the afternoon session. This brings the bank's total help today to {n} mln stg "
+            "and compares with its forecast of a shortage of around 400 mln stg.")  # fmt: skip
+    docs = [
+        document_from_bytes(f"{d}-MAR-1987 15:00:00.00\nU.K. MONEY MARKET GIVEN HELP\n    LONDON, March {d} - {body.format(n=n)}\n Reuter\n".encode(),
+                            f"r{d}.txt", f"r{d}.txt")
+        for d, n in ((2, 215), (9, 312), (16, 128))
+    ]  # fmt: skip
+    s = Settings()
+    corpus = Corpus(normalise(docs, s))
+    result = find_stories(corpus, s)
+    assert len(result.stories) == 3
+
+
+def test_bridge_article_does_not_chain_two_stories() -> None:
+    """A~B and B~C with no A~C evidence: a lone bridge does not merge groups of stories."""
+    arts = normalise(
+        [
+            document_from_bytes(f"Article number {i} text.\n".encode(), f"{i}.txt", f"{i}.txt")
+            for i in range(7)
+        ],
+        Settings(),
+    )
+
+    def link(a: int, b: int, score: float) -> Link:
+        return Link(a, b, "same facts", score, 0.0, 0.0, 0, score)
+
+    # story X = {0,1,2} fully linked; story Y = {4,5,6} fully linked; 3 links to one of each
+    links = [link(0, 1, .9), link(0, 2, .9), link(1, 2, .9), link(4, 5, .9), link(4, 6, .9), link(5, 6, .9),
+             link(2, 3, .5), link(3, 4, .5)]  # fmt: skip
+    stories = cluster(arts, links, Settings())
+    groups = sorted(sorted(s.members) for s in stories)
+    assert [0, 1, 2, 4, 5, 6] not in [sorted(g) for g in groups]
+    assert not any({0, 4} <= set(g) for g in groups)
+
+
+def test_story_ids_are_stable_and_ignore_unrelated_files(data: Path) -> None:
+    seeds = [str(data / "seeds")]
+    first = _stories(seeds)
+    again = _stories(seeds)
+    assert first == again
+    more = _stories(
+        [*seeds, str(data / "reuters-dev/00001.txt"), str(data / "reuters-dev/00500.txt")]
+    )
+    for path, sid in first.items():
+        assert more[path] == sid
+
+
+def test_stories_do_not_depend_on_input_order(data: Path) -> None:
+    pa = sorted((data / "meter-dev/pa").iterdir())[:40]
+    papers = sorted((data / "meter-dev/sun").iterdir())[:20]
+    files = [str(p) for p in pa + papers]
+    base = _stories(files)
+    shuffled = files[:]
+    random.Random(7).shuffle(shuffled)
+    assert _stories(shuffled) == base
+
+
+def test_slug_key_drops_version_words() -> None:
+    assert slug_key("COURTS Care Substitute") == "courts care"
+    assert slug_key("COURTS Care Nightlead") == "courts care"
+    assert slug_key("SHOWBIZ Posh") == "showbiz posh"
+
+
+def test_every_link_has_kind_and_score(data: Path) -> None:
+    s = Settings()
+    corpus = load([str(data / "meter-dev/pa")], s)
+    links = find_links(corpus.articles[:80], s)
+    assert links
+    for ln in links:
+        assert ln.kind in {"reprint", "shared passages", "same facts", "same slug"}
+        assert 0.0 < ln.score <= 1.0 and ln.a < ln.b
+        json.dumps(ln.to_dict())

@@ -1,0 +1,142 @@
+"""Header normalisation on real files, boilerplate removal, and robustness on arbitrary bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsdedup.errors import InputError
+from newsdedup.ingest import document_from_bytes
+from newsdedup.normalise import boilerplate_kind, normalise, parse
+from newsdedup.pipeline import load
+from newsdedup.settings import Settings
+
+
+def _one(path: Path, rel: str | None = None):
+    doc = document_from_bytes(path.read_bytes(), str(path), rel or path.name)
+    return normalise([doc], Settings())[0]
+
+
+def test_seed_afp_singapore(data: Path) -> None:
+    art = _one(data / "seeds/000_a0dfa486038019e8.txt")
+    assert art.date.value == "2024-04-09" and art.date.source == "header"
+    assert art.dateline.value == "BEIJING" and art.dateline.source == "dateline"
+    assert art.agency.value == "AFP" and art.agency.source == "credit"
+    assert art.body[0].startswith(
+        "China’s top diplomat said on April 9"
+    )  # header and dateline gone
+    assert not art.body[-1].endswith("AFP")
+
+
+def test_seed_moscow_times(data: Path) -> None:
+    art = _one(data / "seeds/002_a201a40dc613b11f.txt")
+    assert art.outlet.value == "The Moscow Times" and art.outlet.source == "signature"
+    assert art.date.value is None  # "Tuesday" alone is no date; the timeline infers it
+    text = art.text()
+    for phrase in ("Dear readers", "undesirable", "Remind me later", "support us monthly"):
+        assert phrase not in text
+    assert any(r.kind == "appeal" and "Remind me later" in r.text for r in art.removed)
+    assert text.rstrip().endswith('will never add oil to the flames," he added.')
+
+
+def test_meter_pa_files_dated_from_slugs(data: Path) -> None:
+    corpus = load([str(data / "meter-dev")], Settings())
+    pa = [a for a in corpus.articles if a.doc.rel.startswith("pa/")]
+    assert len(pa) == 282
+    assert all(a.date.value and a.date.source == "slug" for a in pa)
+    byname = {a.doc.rel: a for a in pa}
+    arm = byname["pa/2e64c5a664.txt"]
+    assert arm.date.value == "1999-07-12T02:59"  # 12/07/99 day-first: PA writes 16/07/99 elsewhere
+    assert arm.headline.value == "TIMBER FIRM IN COURT OVER ARM-LOSS ACCIDENT"
+    assert arm.byline.value == "James Morrison" and arm.agency.value == "PA"
+    assert arm.outlet.value == "pa" and arm.outlet.source == "path"
+    assert "£5,000" in arm.text()  # '#' is PA's pound sign
+    assert "``" not in arm.text()
+    assert all(a.agency.value == "PA" for a in pa if a.agency.source == "inferred")
+    papers = [a for a in corpus.articles if a.doc.rel.startswith("times/")]
+    assert papers and all(a.outlet.value == "times" for a in papers)
+
+
+def test_reuters_dated_to_the_second(data: Path) -> None:
+    art = _one(data / "reuters-dev/00001.txt")
+    assert art.date.value == "1987-02-26T15:01:01.79" and art.date.source == "timestamp"
+    assert art.headline.value == "BAHIA COCOA REVIEW"
+    assert art.dateline.value == "SALVADOR"
+    assert art.agency.value == "Reuters" and art.outlet.value == "Reuters"
+    assert art.body[0].startswith("Showers continued throughout the week")
+    assert "Reuter" not in art.body[-1].split()[-1]
+
+
+def test_boilerplate_rules() -> None:
+    assert boilerplate_kind("Reporting by Jane Doe; Editing by John Roe") == "credits"
+    assert (
+        boilerplate_kind("Sign up for our daily newsletter to get the news in your inbox")
+        == "newsletter"
+    )
+    assert boilerplate_kind("If you can, please support us monthly from just $2.") == "donation"
+    assert boilerplate_kind("Copyright 2024 Example News. All rights reserved.") == "copyright"
+    assert boilerplate_kind("REUTER") == "sign-off"
+    # news text that merely talks about donations is not boilerplate
+    assert (
+        boilerplate_kind("Current law requires USDA to donate at least 750,000 tonnes of grain.")
+        is None
+    )
+
+
+def test_repeated_paragraph_is_outlet_boilerplate() -> None:
+    promo = "Get the best of the Daily Example delivered to your inbox every morning at seven."
+    stories = [
+        "Fire crews fought a blaze at a warehouse in the docks overnight.",
+        "The council approved a new budget for schools after a long debate.",
+        "A rare bird was spotted in the park, drawing crowds of watchers.",
+        "Rail services were cancelled after storms brought down power lines.",
+    ]
+    docs = [
+        document_from_bytes(
+            f"{s}\n\nMore detail followed about event {i}.\n\n{promo}\n".encode(),
+            f"ex/{i}.txt",
+            f"example/{i}.txt",
+        )
+        for i, s in enumerate(stories)
+    ]
+    arts = normalise(docs, Settings())
+    for a in arts:
+        assert promo not in a.body
+        assert any(r.kind == "repeated" for r in a.removed)
+        assert len(a.body) == 2
+
+
+def test_resends_keep_their_shared_paragraphs() -> None:
+    body = "Police said the suspect was arrested at the scene on Monday night.\n\nHe will appear in court.\n"
+    docs = [
+        document_from_bytes(
+            f"Version {i} lead about the arrest.\n\n{body}".encode(), f"w/{i}", f"wire/{i}.txt"
+        )
+        for i in range(4)
+    ]
+    arts = normalise(docs, Settings())
+    assert all(len(a.body) == 3 for a in arts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000))
+def test_normalisation_never_raises_on_arbitrary_bytes(data: bytes) -> None:
+    try:
+        doc = document_from_bytes(data, "fuzz.txt")
+    except InputError:
+        return
+    art = parse(doc, Settings())
+    normalise([doc, doc], Settings())
+    assert isinstance(art.body, list)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000))
+def test_normalisation_never_raises_on_arbitrary_text(text: str) -> None:
+    try:
+        doc = document_from_bytes(text.encode("utf-8", "surrogatepass"), "fuzz.txt")
+    except InputError:
+        return
+    normalise([doc], Settings())
