@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed  ## print the merged timeline of samples/
-	$(BIN)/newsdedup clusters --format text --glob "!README.md" samples/
+	$(BIN)/newsdedup timeline --glob "!README.md" samples/
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
 	$(BIN)/ruff check newsdedup tests

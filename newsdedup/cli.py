@@ -96,7 +96,8 @@ SourceOpt = Annotated[
 GlobOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--glob", "-g",
+        "--glob",
+        "-g",
         help="Read only files matching PAT; '!PAT' leaves files out (repeatable; folders only).",
         metavar="PAT",
     ),
@@ -344,6 +345,98 @@ def clusters(
     with _output(output) as out:
         _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
               result.corpus.skipped, clusters_text(result))  # fmt: skip
+    _finish(
+        result.corpus.skipped,
+        fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
+    )
+
+
+def _iso_date(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    from .dates import parse_date
+
+    hit = parse_date(value, dayfirst=None)
+    if hit is None or hit.iso is None:
+        raise UsageError(f"{option}: not a date: {value!r} (use YYYY-MM-DD)")
+    return hit.iso[:10]
+
+
+@app.command()
+def timeline(
+    paths: Paths,
+    fmt: FormatOpt = Fmt.text,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+    no_color: NoColorOpt = False,
+    brief: Annotated[bool, typer.Option("--brief", help="One line per story.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every passage in full, with the variants.")
+    ] = False,
+    dups_only: Annotated[
+        bool, typer.Option("--dups-only", help="Only stories with more than one article.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only stories on or after this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Only stories on or before this date (YYYY-MM-DD)."),
+    ] = None,
+    threshold: ThresholdOpt = 0.12,
+    window: WindowOpt = 1,
+    num_perm: NumPermOpt = 128,
+    seed: SeedOpt = 1,
+    shingle_size: ShingleOpt = 5,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dayfirst: DayfirstOpt = None,
+    use_mtime: MtimeOpt = False,
+    source_from_path: SourceOpt = None,
+    follow: FollowOpt = False,
+    glob: GlobOpt = None,
+    fail_on_duplicates: FailDupOpt = False,
+) -> None:
+    """The merged, source-annotated timeline: one entry per story, in date order."""
+    from .merge import timeline as build_timeline
+    from .render import (
+        TIMELINE_COLUMNS,
+        timeline_brief,
+        timeline_markdown,
+        timeline_record,
+        timeline_rich,
+        timeline_rows,
+        timeline_text,
+    )  # fmt: skip
+
+    msg = Messages(quiet, verbose)
+    first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
+    result = _match_run(
+        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
+        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
+        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
+    )  # fmt: skip
+    entries = build_timeline(result, first, last, dups_only)
+    with _output(output) as out:
+        if fmt is Fmt.text and brief:
+            for line in timeline_brief(entries):
+                out.write(line)
+        elif fmt is Fmt.text and output is None and use_color(color, no_color, out):
+            timeline_rich(entries, out, True, full)
+        elif fmt is Fmt.text:
+            for chunk in timeline_text(entries, full):
+                out.write(chunk)
+        elif fmt is Fmt.markdown:
+            for chunk in timeline_markdown(entries, full):
+                out.write(chunk)
+        elif fmt is Fmt.csv:
+            from .render import write_table
+
+            write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), ",")
+        else:
+            _emit(out, fmt, "timeline", "stories", (timeline_record(e) for e in entries),
+                  TIMELINE_COLUMNS, result.corpus.skipped)  # fmt: skip
     _finish(
         result.corpus.skipped,
         fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),

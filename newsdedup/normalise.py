@@ -126,6 +126,7 @@ def _words(text: str) -> int:
 def clean_text(text: str, wire: bool) -> str:
     """Typographic clean-up: TeX quotes, and ``#`` for £ in wire copy from ASCII-only feeds."""
     text = text.replace("``", "\u201c").replace("''", "\u201d")
+    text = re.sub(r"`(?=\w)", "\u2018", text)  # TeX's `single' quotes
     if wire:
         text = re.sub(r"#(?=\d)", "£", text)
     return text.strip()
@@ -177,7 +178,7 @@ def parse(doc: Document, settings: Settings) -> Article:
                 paras[i] = rest  # the story starts on the same line
                 break
         if "headline" not in header and _looks_like_headline(p) and i + 1 < len(paras):
-            header["headline"] = Field(_headline_case(p), "header", p)
+            header["headline"] = Field(clean_text(_headline_case(p), False), "header", p)
             i += 1
             continue
         if m := _BYLINE.match(p):

@@ -203,3 +203,239 @@ def clusters_text(result: Any) -> Iterator[str]:
             score = "" if rec["score"] is None else f" {rec['score']:.2f}"
             who = rec["outlet"] or rec["agency"] or "-"
             yield f"  {rec['date'] or '-':<23} {term_safe(who):<16} {rec['kind'] or '-'}{score}  {term_safe(rec['path'])}\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# timeline
+
+TIMELINE_COLUMNS = [
+    "story", "story_date", "headline", "tag", "source", "path", "outlet", "agency", "date",
+    "date_source", "relation", "score", "passages", "shared_passages", "own_passages",
+]  # fmt: skip
+DEFAULT_PASSAGES = 40
+DEFAULT_SINGLE = 3
+DEFAULT_UNIQUE_CHARS = 160
+
+
+def timeline_record(entry: Any) -> dict[str, Any]:
+    """One story as a JSON-ready dict (the ``timeline`` json/jsonl schema)."""
+    return {
+        "story": entry.story.id,
+        "date": entry.date,
+        "first_date": entry.first_day,
+        "last_date": entry.last_day,
+        "dates": entry.dates,
+        "conflicting_dates": entry.conflicting_dates,
+        "headline": entry.headline,
+        "headline_source": entry.headline_source,
+        "size": len(entry.sources),
+        "sources": [
+            {
+                "tag": s.tag,
+                "name": s.name,
+                "path": s.article.path,
+                "id": s.article.id,
+                "outlet": s.article.outlet.value,
+                "agency": s.article.agency.value,
+                "date": s.date.to_dict(),
+                "base": s.relation is None,
+                "relation": None
+                if s.relation is None
+                else {"kind": s.relation.kind, "score": round(s.relation.score, 4)},
+            }
+            for s in entry.sources
+        ],
+        "passages": [
+            {
+                "text": p.text,
+                "sources": p.sources,
+                "variants": [{"source": t, "text": v} for t, v in p.variants.items()],
+            }
+            for p in entry.passages
+        ],
+    }
+
+
+def timeline_rows(entries: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """One row per (story, source) for CSV: who ran it, and what each source added."""
+    for e in entries:
+        for s in e.sources:
+            carried = [p for p in e.passages if s.tag in p.sources]
+            yield {
+                "story": e.story.id, "story_date": e.date, "headline": e.headline, "tag": s.tag,
+                "source": s.name, "path": s.article.path, "outlet": s.article.outlet.value,
+                "agency": s.article.agency.value, "date": s.date.value, "date_source": s.date.source,
+                "relation": "base" if s.relation is None else s.relation.kind,
+                "score": None if s.relation is None else round(s.relation.score, 4),
+                "passages": len(carried),
+                "shared_passages": sum(1 for p in carried if len(p.sources) > 1),
+                "own_passages": sum(1 for p in carried if len(p.sources) == 1),
+            }  # fmt: skip
+
+
+def _date_note(s: Any) -> str:
+    d = s.date
+    if d.value is None:
+        return "no date"
+    if d.source == "inferred":
+        return f"{d.value[:10]} (inferred: {d.evidence})"
+    return f"{d.value} ({d.source})"
+
+
+def _relation(s: Any) -> str:
+    return "base" if s.relation is None else f"{s.relation.kind} {s.relation.score:.2f}"
+
+
+def _visible(entry: Any, full: bool) -> tuple[list[Any], int]:
+    """By default a story shows at most 40 passages, a single-source story its first three."""
+    limit = DEFAULT_SINGLE if len(entry.sources) == 1 else DEFAULT_PASSAGES
+    if full or len(entry.passages) <= limit:
+        return entry.passages, 0
+    return entry.passages[:limit], len(entry.passages) - limit
+
+
+def _clip(text: str, full: bool, shared: bool) -> str:
+    """By default, in a story of several sources, a passage only one of them has is cut short."""
+    if full or shared or len(text) <= DEFAULT_UNIQUE_CHARS:
+        return text
+    return text[: DEFAULT_UNIQUE_CHARS - 1].rsplit(" ", 1)[0] + " …"
+
+
+def timeline_brief(entries: Iterable[Any]) -> Iterator[str]:
+    for e in entries:
+        names = ", ".join(dict.fromkeys(s.name for s in e.sources))
+        yield (
+            term_safe(
+                f"{e.date or 'undated':<21} {e.story.id}  {len(e.sources)}×  {e.headline}  [{names}]"
+            )
+            + "\n"
+        )
+
+
+def timeline_text(entries: Iterable[Any], full: bool = False, width: int = 100) -> Iterator[str]:
+    """Plain text: no escape codes, shared and unique passages told apart by their tags."""
+    import textwrap
+
+    first = True
+    for e in entries:
+        if not first:
+            yield "\n"
+        first = False
+        yield term_safe(f"{e.date or 'undated'}  {e.headline}") + "\n"
+        yield f"  story {e.story.id} · {len(e.sources)} source(s)\n"
+        if e.conflicting_dates:
+            yield f"  ! dates differ: {', '.join(e.dates)}\n"
+        w = max(len(s.name) for s in e.sources)
+        for s in e.sources:
+            yield (
+                term_safe(
+                    f"  [{s.tag}] {s.name:<{w}}  {_date_note(s)}  {_relation(s)}  {s.article.path}"
+                )
+                + "\n"
+            )
+        passages, hidden = _visible(e, full)
+        tagw = max(len(" ".join(p.sources)) for p in passages) if passages else 1
+        for p in passages:
+            tags = " ".join(p.sources)
+            prefix = f"  [{tags:<{tagw}}] "
+            body = term_safe(_clip(p.text, full, len(p.sources) > 1 or len(e.sources) == 1))
+            yield (
+                textwrap.fill(
+                    body, width, initial_indent=prefix, subsequent_indent=" " * len(prefix)
+                )
+                + "\n"
+            )
+            if full:
+                for tag, variant in p.variants.items():
+                    sub = " " * len(prefix) + f"~{tag}: "
+                    yield (
+                        textwrap.fill(
+                            term_safe(variant),
+                            width,
+                            initial_indent=sub,
+                            subsequent_indent=" " * len(sub),
+                        )
+                        + "\n"
+                    )
+        if hidden:
+            yield f"  … {hidden} more passage(s); --full shows all\n"
+
+
+def _md(text: str) -> str:
+    """Markdown-safe text: article text never becomes markup, links or HTML."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", term_safe(text))
+
+
+def timeline_markdown(entries: Iterable[Any], full: bool = False) -> Iterator[str]:
+    """A report to paste into a ticket or a newsletter."""
+    yield "# News timeline\n\n"
+    yield "Passages are tagged with the sources that carry them; a single tag marks a passage only that source has.\n"
+    for e in entries:
+        yield f"\n## {e.date or 'undated'} — {_md(e.headline)}\n\n"
+        yield f"Story `{e.story.id}`, {len(e.sources)} source(s)"
+        yield (f"; **dates differ**: {', '.join(e.dates)}.\n\n" if e.conflicting_dates else ".\n\n")
+        yield "| tag | source | date | relation | file |\n|---|---|---|---|---|\n"
+        for s in e.sources:
+            yield f"| {s.tag} | {_md(s.name)} | {_md(_date_note(s))} | {_relation(s)} | `{s.article.path.replace('`', '')}` |\n"
+        yield "\n"
+        passages, hidden = _visible(e, full)
+        for p in passages:
+            tags = ", ".join(p.sources)
+            text = _md(_clip(p.text, full, len(p.sources) > 1 or len(e.sources) == 1))
+            yield (f"- **[{tags}]** {text}\n" if len(p.sources) > 1 else f"- [{tags}] {text}\n")
+        if hidden:
+            yield f"- … {hidden} more passage(s)\n"
+
+
+def timeline_rich(entries: list[Any], out: IO[str], color: bool, full: bool = False) -> None:
+    """Terminal rendering with rich: styles only as emphasis; tags carry the meaning, so it reads
+    the same without colour. Article text goes in as plain Text, never parsed as markup."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
+                      markup=False, emoji=False, soft_wrap=False)  # fmt: skip
+    for n, e in enumerate(entries):
+        if n:
+            console.print()
+        head = Text()
+        head.append(e.date or "undated", style="bold cyan")
+        head.append("  ")
+        head.append(term_safe(e.headline), style="bold")
+        console.print(head)
+        console.print(Text(f"  story {e.story.id} · {len(e.sources)} source(s)", style="dim"))
+        if e.conflicting_dates:
+            console.print(Text(f"  ! dates differ: {', '.join(e.dates)}", style="bold red"))
+        w = max(len(s.name) for s in e.sources)
+        for s in e.sources:
+            line = Text("  ")
+            line.append(f"[{s.tag}]", style="bold magenta")
+            line.append(term_safe(f" {s.name:<{w}}  "))
+            line.append(
+                term_safe(_date_note(s)), style="italic" if s.date.source == "inferred" else ""
+            )
+            line.append(f"  {_relation(s)}  ", style="green" if s.relation is None else "")
+            line.append(term_safe(s.article.path), style="dim")
+            console.print(line)
+        passages, hidden = _visible(e, full)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        single = len(e.sources) == 1
+        for p in passages:
+            shared = len(p.sources) > 1
+            tags = Text(f"  [{' '.join(p.sources)}]", style="bold magenta" if shared else "magenta")
+            text = Text(
+                term_safe(_clip(p.text, full, shared or single)),
+                style="" if shared or single else "dim",
+            )
+            grid.add_row(tags, text)
+            if full:
+                for tag, variant in p.variants.items():
+                    grid.add_row(
+                        Text(""), Text(f"~{tag}: {term_safe(variant)}", style="dim italic")
+                    )
+        console.print(grid)
+        if hidden:
+            console.print(Text(f"  … {hidden} more passage(s); --full shows all", style="dim"))

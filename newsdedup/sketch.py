@@ -27,7 +27,12 @@ from datasketch import LeanMinHash, MinHash
 from .model import Article
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+# a sentence may end at . ! ? … (and a closing quote) before a capital or a figure
+_BOUNDARY = re.compile(r"[.!?…][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+# … but not after initials, "U.S." or a title
+_ABBREV = re.compile(
+    r"(?:^|\s)(?:[A-Z]|(?:[A-Z]\.)+[A-Z]|Mr|Mrs|Ms|Messrs|Dr|St|Gen|Gov|Sen|Sens|Rep|Reps|No|Jr|Sr|Lt|Col|Maj|Adm|Brig|Sgt|Cpl|Capt|Supt|Insp|Det|Prof|Rev|Hon|Rt|Mt|Ft)\.$"
+)
 
 #: Short function words: not terms, though they stay in shingles (word order matters there).
 STOPWORDS = frozenset(
@@ -193,7 +198,22 @@ def tokens(text: str) -> list[str]:
 
 
 def sentences(paragraph: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
+    """Split a paragraph into sentences (abbreviations such as "U.S." and "Mr." do not end one)."""
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(paragraph):
+        head = paragraph[max(start, m.start() - 12) : m.start() + 1]
+        if paragraph[m.start()] == "." and _ABBREV.search(head):
+            continue
+        end = m.end()
+        piece = paragraph[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    rest = paragraph[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
 
 
 class TokenHasher:

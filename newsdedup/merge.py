@@ -1,0 +1,240 @@
+"""Stage 6: one timeline entry per story: date, headline, sources, and a merged text.
+
+The merged text is built by progressive alignment. The base article's sentences come first, in
+order; each other article's sentences are matched against the passages so far (word 3-shingles,
+found through an index of shingles, never by comparing everything). A matched sentence adds its
+source to the passage (and its wording as a variant when it differs); a run of unmatched ones
+becomes new passages placed just before that source's next matched passage (at the end if none),
+so each source's reading order is kept. Boilerplate never reaches this stage (normalisation removed it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cluster import Story
+from .match import Link, day_number
+from .model import Article, Field
+from .sketch import TokenHasher, sentences, shingle_hashes, tokens
+
+MATCH_JACCARD = 0.5
+MATCH_MIN_SHARED = 8
+MATCH_CONTAINMENT = 0.5
+
+
+@dataclass
+class Source:
+    tag: str  # "A", "B", …
+    index: int  # article index in the corpus
+    name: str  # outlet, else agency, else path
+    article: Article
+    date: Field  # own date, or inferred from the story
+    relation: Link | None  # link to the base (None for the base)
+
+
+@dataclass
+class Passage:
+    text: str  # as the first source to carry it wrote it
+    sources: list[str] = field(default_factory=list)  # tags, in source order
+    variants: dict[str, str] = field(default_factory=dict)  # tag → wording, where it differs
+
+
+@dataclass
+class Entry:
+    story: Story
+    date: str | None  # earliest calendar date, or "first/last" for a range
+    first_day: str | None
+    last_day: str | None
+    dates: list[str]  # distinct own dates (calendar days) of the members
+    headline: str
+    headline_source: str
+    sources: list[Source]
+    passages: list[Passage]
+
+    @property
+    def conflicting_dates(self) -> bool:
+        return len(self.dates) > 1
+
+
+_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_YESTERDAY = re.compile(r"\b(?:yesterday|last night)\b", re.I)
+
+
+def _tags(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        tag = ""
+        i += 1
+        while i:
+            i, r = divmod(i - 1, 26)
+            tag = chr(65 + r) + tag
+        out.append(tag)
+    return out
+
+
+def infer_date(art: Article, story_days: list[int]) -> Field:
+    """A date for an undated article from its story's dated members.
+
+    A weekday the article names ("said Tuesday") picks the story day that falls on it; a
+    newspaper's "yesterday" means it ran the day after the story's day; otherwise the story's
+    first day. Always marked ``inferred`` with the reasoning as evidence."""
+    first = min(story_days)
+    text = " ".join(art.body[:6])
+    for m in _WEEKDAY.finditer(text):
+        name = m.group(1)
+        for d in sorted(set(story_days)):
+            day = dt.date.fromordinal(d)
+            if day.strftime("%A") == name:
+                return Field(
+                    day.isoformat(),
+                    "inferred",
+                    f"says '{name}'; the story's {name} is {day.isoformat()}",
+                )
+    base = dt.date.fromordinal(first)
+    if _YESTERDAY.search(text):
+        nxt = base + dt.timedelta(days=1)
+        return Field(
+            nxt.isoformat(), "inferred", f"says 'yesterday' of a story dated {base.isoformat()}"
+        )
+    return Field(base.isoformat(), "inferred", f"the story's date ({base.isoformat()})")
+
+
+def build_entry(story: Story, articles: list[Article]) -> Entry:
+    days = {m: day_number(articles[m]) for m in story.members}
+    known = sorted({d for d in days.values() if d is not None})
+    tags = _tags(len(story.members))
+    sources: list[Source] = []
+    for tag, m in zip(tags, story.members, strict=True):
+        art = articles[m]
+        own = art.date
+        if own.value is None and known:
+            own = infer_date(art, known)
+        sources.append(Source(tag, m, art.source_name(), art, own, story.relation.get(m)))
+    first = dt.date.fromordinal(known[0]).isoformat() if known else None
+    last = dt.date.fromordinal(known[-1]).isoformat() if known else None
+    if first is None:
+        inferred = sorted(s.date.value[:10] for s in sources if s.date.value)
+        first = last = inferred[0] if inferred else None
+    date = first if first == last else f"{first}/{last}"
+    headline, hsource = _headline(story, articles)
+    return Entry(
+        story, date, first, last, [dt.date.fromordinal(d).isoformat() for d in known],
+        headline, hsource, sources, merge_text(sources),
+    )  # fmt: skip
+
+
+def _headline(story: Story, articles: list[Article]) -> tuple[str, str]:
+    """The base's own headline, else the first member headline given in a header, else the
+    base's lead sentence."""
+    ordered = [story.base, *[m for m in story.members if m != story.base]]
+    for m in ordered:
+        h = articles[m].headline
+        if h.value and h.source == "header":
+            return h.value, "header"
+    h = articles[story.base].headline
+    return (h.value or articles[story.base].path), (h.source or "path")
+
+
+def merge_text(sources: list[Source]) -> list[Passage]:
+    hasher = TokenHasher()
+    passages: list[Passage] = []
+    shingles: list[np.ndarray] = []
+    index: dict[int, set[int]] = defaultdict(set)
+    order: list[int] = []  # passage ids in reading order
+
+    def add(text: str, sh: np.ndarray, tag: str) -> int:
+        pid = len(passages)
+        passages.append(Passage(text, [tag]))
+        shingles.append(sh)
+        for h in sh.tolist():
+            index[h].add(pid)
+        return pid
+
+    for src in sources:
+        # 1. match every sentence of this source against the passages so far
+        units: list[tuple[str, np.ndarray, int]] = []  # (sentence, shingles, matched pid or -1)
+        taken: set[int] = set()
+        for para in src.article.body:
+            for sent in sentences(para) or [para]:
+                toks = tokens(sent)
+                if not toks:
+                    continue
+                sh = shingle_hashes(hasher(toks), 3)
+                best = _best_match(sh, index, shingles, taken)
+                if best >= 0:
+                    taken.add(best)
+                units.append((sent, sh, best))
+        # 2. matched sentences join their passage; each run of unmatched ones goes right
+        #    before the source's next matched passage (a trailing run goes to the end)
+        pending: list[int] = []
+        for sent, sh, best in units:
+            if best < 0:
+                pending.append(add(sent, sh, src.tag))
+                continue
+            p = passages[best]
+            p.sources.append(src.tag)
+            if _norm(sent) != _norm(p.text):
+                p.variants[src.tag] = sent
+            if pending:
+                at = order.index(best)
+                order[at:at] = pending
+                pending = []
+        order.extend(pending)
+    return [passages[i] for i in order]
+
+
+def _best_match(
+    sh: np.ndarray, index: dict[int, set[int]], shingles: list[np.ndarray], taken: set[int]
+) -> int:
+    """The passage most like this sentence, not already taken by the same source; -1 if none.
+    A match has Jaccard ≥ 0.5, or keeps a long stretch verbatim (≥ 8 shared shingles covering
+    half of the shorter sentence)."""
+    counts: dict[int, int] = defaultdict(int)
+    for h in sh.tolist():
+        for pid in index.get(h, ()):
+            counts[pid] += 1
+    best, best_j = -1, 0.0
+    for pid in sorted(counts):
+        if pid in taken:
+            continue
+        inter = counts[pid]
+        j = inter / (len(sh) + len(shingles[pid]) - inter)
+        near = inter >= MATCH_MIN_SHARED and inter >= MATCH_CONTAINMENT * min(
+            len(sh), len(shingles[pid])
+        )
+        if (j >= MATCH_JACCARD or near) and j > best_j:
+            best, best_j = pid, j
+    return best
+
+
+def _norm(text: str) -> str:
+    return " ".join(tokens(text))
+
+
+def timeline(result: object, since: str | None = None, until: str | None = None,
+             dups_only: bool = False) -> list[Entry]:  # fmt: skip
+    """Entries in date order (undated stories last), filtered as asked.
+
+    ``since``/``until`` (ISO dates, inclusive) keep stories whose span overlaps them; undated
+    stories are left out when either is given. ``dups_only`` keeps stories of several articles."""
+    articles = result.corpus.articles  # type: ignore[attr-defined]
+    entries = []
+    for story in result.stories:  # type: ignore[attr-defined]
+        if dups_only and len(story.members) < 2:
+            continue
+        entry = build_entry(story, articles)
+        if since or until:
+            if entry.first_day is None:
+                continue
+            if since and (entry.last_day or "") < since:
+                continue
+            if until and entry.first_day > until:
+                continue
+        entries.append(entry)
+    entries.sort(key=lambda e: (e.first_day or "9999-99-99", e.story.id))
+    return entries
