@@ -169,23 +169,51 @@ def merge_text(sources: list[Source]) -> list[Passage]:
                 if best >= 0:
                     taken.add(best)
                 units.append((sent, sh, best))
-        # 2. matched sentences join their passage; each run of unmatched ones goes right
-        #    before the source's next matched passage (a trailing run goes to the end)
+        # 2. matched sentences join their passage. Only matches in the same order in both texts
+        #    (the longest increasing run of positions) anchor placement: each run of unmatched
+        #    sentences goes right before the source's next anchor (a trailing run at the end)
+        anchors = _monotone([order.index(b) for _, _, b in units if b >= 0])
         pending: list[int] = []
+        k = -1
         for sent, sh, best in units:
             if best < 0:
                 pending.append(add(sent, sh, src.tag))
                 continue
+            k += 1
             p = passages[best]
             p.sources.append(src.tag)
             if _norm(sent) != _norm(p.text):
                 p.variants[src.tag] = sent
-            if pending:
+            if pending and k in anchors:
                 at = order.index(best)
                 order[at:at] = pending
                 pending = []
         order.extend(pending)
     return [passages[i] for i in order]
+
+
+def _monotone(positions: list[int]) -> set[int]:
+    """Indices of a longest strictly increasing subsequence of ``positions`` (patience sort)."""
+    import bisect
+
+    tails: list[int] = []  # smallest tail value of an increasing run of each length
+    tail_idx: list[int] = []
+    prev = [-1] * len(positions)
+    for i, pos in enumerate(positions):
+        j = bisect.bisect_left(tails, pos)
+        if j == len(tails):
+            tails.append(pos)
+            tail_idx.append(i)
+        else:
+            tails[j] = pos
+            tail_idx[j] = i
+        prev[i] = tail_idx[j - 1] if j else -1
+    out: set[int] = set()
+    i = tail_idx[-1] if tail_idx else -1
+    while i >= 0:
+        out.add(i)
+        i = prev[i]
+    return out
 
 
 def _best_match(
