@@ -46,6 +46,7 @@ TERMS_LSH_THRESHOLD = 0.1
 TERMS_SIG_K = 10  # the signature indexes this many of an article's most distinctive terms
 HOP_MAX_DEGREE = 60
 SLUG_SCORE = 0.8
+SAME_SOURCE_HOURS = 20  # one source's items this far apart on different days are different items
 SLUG_MAX_GROUP = 100
 MIN_SHARED_TERMS = 1  # same facts: at least this many distinctive terms in common
 TERMS_LSH_PARAMS = (128, 1)  # bands × rows: any shared sampled distinctive term
@@ -73,6 +74,18 @@ class Link:
             "shared_passages": self.passages,
             "cosine": round(self.cosine, 4),
         }
+
+
+def hours(art: Article) -> float | None:
+    """The article's time as hours since 0001-01-01 if its date has a time, else None."""
+    v = art.date.value
+    if not v or len(v) < 16 or v[10] != "T":
+        return None
+    try:
+        h, m = int(v[11:13]), int(v[14:16])
+        return dt.date.fromisoformat(v[:10]).toordinal() * 24 + h + m / 60
+    except ValueError:
+        return None
 
 
 def day_number(art: Article) -> int | None:
@@ -172,11 +185,20 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
     candidates |= set(passages)
     found: dict[tuple[int, int], Link] = {}
 
+    sources = [art.outlet.value or art.agency.value for art in articles]
+    clock = [hours(art) for art in articles]
+
     def check(pairs: set[tuple[int, int]]) -> None:
         for a, b in sorted(pairs):
-            link = verify(
-                a, b, feats[a], feats[b], passages.get((a, b), 0), days[a], days[b], settings
-            )
+            da, db = days[a], days[b]
+            gap = None if da is None or db is None else abs(da - db)
+            same_source = sources[a] is not None and sources[a] == sources[b]
+            if same_source and gap:
+                # one source on two days: a new item, unless hours apart across midnight
+                ha, hb = clock[a], clock[b]
+                same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
+            shared = passages.get((a, b), 0)
+            link = verify(a, b, feats[a], feats[b], shared, gap, same_source, settings)
             if link is not None:
                 found[(a, b)] = link
 
@@ -272,12 +294,18 @@ def _shares_distinctive(fa: Features, fb: Features) -> bool:
 
 def verify(
     a: int, b: int, fa: Features, fb: Features, shared: int,
-    day_a: int | None, day_b: int | None, settings: Settings,
+    gap_days: int | None, same_source: bool, settings: Settings,
 ) -> Link | None:  # fmt: skip
-    """Score one candidate pair exactly and decide whether (and how) it links."""
+    """Score one candidate pair exactly and decide whether (and how) it links.
+
+    Articles dated further apart than the window link only when near-identical; so do two
+    articles of one source on different days (a source does not rewrite its own story the next
+    day: that is a follow-up, or a recurring template item)."""
     jac, cont = jaccard_containment(fa.shingles, fb.shingles)
     cos = cosine(fa.terms, fb.terms)
-    far = day_a is not None and day_b is not None and abs(day_a - day_b) > settings.window_days
+    far = gap_days is not None and (
+        gap_days > settings.window_days or (same_source and gap_days > 0)
+    )
     if far:
         if jac >= NEAR_IDENTICAL:
             return Link(a, b, "reprint", jac, jac, cont, shared, cos)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -504,24 +505,35 @@ def _numeric_pairs(a: Article) -> Iterable[tuple[int, int]]:
 
 
 def _agency_from_outlet(articles: list[Article]) -> None:
-    """Wire pages without a byline (continuations, substitutes) get the agency that the same
-    outlet's pages of the same layout credit, if they all credit one."""
-    votes: dict[tuple[str, bool], Counter[str]] = defaultdict(Counter)
+    """Wire pages without a credit (continuations, substitutes, flashes) get the agency that the
+    credited files of the same outlet (else the same folder) and the same layout name, if at least
+    80% of those name one agency. Layout: slug line, wire timestamp, or neither."""
+
+    def key(a: Article) -> tuple[str, str]:
+        where = a.outlet.value or "dir:" + os.path.dirname(a.doc.path)
+        layout = "slug" if a.slug.value else ("timestamp" if a.date.source == "timestamp" else "")
+        return where, layout
+
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for a in articles:
-        if a.outlet.value and a.agency.value:
-            votes[(a.outlet.value, bool(a.slug.value))][a.agency.value] += 1
+        if a.agency.value:
+            votes[key(a)][a.agency.value] += 1
     for a in articles:
-        if a.agency.value or not a.outlet.value:
+        if a.agency.value:
             continue
-        v = votes.get((a.outlet.value, bool(a.slug.value)))
+        k = key(a)
+        if not k[1] and not a.outlet.value:
+            continue  # plain files in a folder say nothing about each other's source
+        v = votes.get(k)
         if not v:
             continue
         name, top = v.most_common(1)[0]
         if top >= 2 and top >= 0.8 * sum(v.values()):
+            where = a.outlet.value or "this folder"
             a.agency = Field(
                 name,
                 "inferred",
-                f"{top} of {sum(v.values())} credited files of {a.outlet.value} name {name}",
+                f"{top} of {sum(v.values())} credited files of {where} with this layout name {name}",
             )
 
 

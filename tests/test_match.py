@@ -113,3 +113,39 @@ def test_every_link_has_kind_and_score(data: Path) -> None:
         assert ln.kind in {"reprint", "shared passages", "same facts", "same slug"}
         assert 0.0 < ln.score <= 1.0 and ln.a < ln.b
         json.dumps(ln.to_dict())
+
+
+def _wire(day: int, time: str, body: str, folder: str = "wire") -> tuple[bytes, str]:
+    text = f"{day}-MAR-1987 {time}\nFED ADDS RESERVES VIA CUSTOMER REPURCHASES\n    NEW YORK, March {day} - {body}\n Reuter\n"
+    return text.encode(), f"{folder}/{day}-{time[:2]}.txt"
+
+
+FED = (
+    "The Federal Reserve entered the U.S. Government securities market to arrange {n} billion dlrs "
+    "of customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were "
+    "trading at {r} pct when the Fed began its temporary and indirect supply of reserves."
+)
+
+
+def test_one_source_on_consecutive_days_is_two_items() -> None:
+    s = Settings()
+    docs = [
+        document_from_bytes(data, path, path)
+        for data, path in (
+            _wire(11, "11:45:40.56", FED.format(n="1.5", r="6-5/16")),
+            _wire(12, "11:45:22.18", FED.format(n="2.0", r="6-1/8")),
+        )
+    ]
+    result = find_stories(Corpus(normalise(docs, s)), s)
+    assert len(result.stories) == 2
+
+
+def test_overnight_resend_of_one_source_is_one_story() -> None:
+    s = Settings()
+    body = FED.format(n="1.5", r="6-5/16")
+    docs = [
+        document_from_bytes(data, path, path)
+        for data, path in (_wire(11, "21:40:00.00", body), _wire(12, "07:10:00.00", body + " Dealers expect more."))
+    ]
+    result = find_stories(Corpus(normalise(docs, s)), s)
+    assert len(result.stories) == 1
