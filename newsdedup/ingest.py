@@ -82,42 +82,62 @@ def _dev_ino(st: os.stat_result) -> tuple[int, int]:
 def _walk(
     folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
 ) -> Iterator[Found | Skipped]:
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: os.fsencode(e.name))
-    except OSError as exc:
-        yield Skipped(display_path(folder), _os_reason(exc))
-        return
-    for entry in entries:
-        full = entry.path
-        try:
-            is_link = entry.is_symlink()
-            if is_link and not settings.follow_symlinks:
-                if entry.is_dir(follow_symlinks=True):
-                    continue  # a linked folder is not walked without -L; not an input file
-                if not entry.is_file(follow_symlinks=True):
-                    yield Skipped(display_path(full), "broken symbolic link")
-                    continue
-                continue  # linked file without -L: not followed
-            st = entry.stat(follow_symlinks=True)
-        except OSError as exc:
-            yield Skipped(display_path(full), _os_reason(exc))
+    """Depth-first, entries in byte order, without recursion (folders may nest deeply)."""
+    # the stack holds (entry path, its ancestors' device/inode pairs), next item on top
+    stack: list[tuple[str, frozenset[tuple[int, int]], bool]] = [
+        (folder, frozenset(ancestors), True)
+    ]
+    while stack:
+        path, above, is_dir = stack.pop()
+        if not is_dir:
+            yield from _file(path, root, settings, seen)
             continue
-        if stat.S_ISDIR(st.st_mode):
-            key = _dev_ino(st)
-            if key in ancestors:
-                yield Skipped(display_path(full), "symbolic link loop")
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: os.fsencode(e.name))
+        except OSError as exc:
+            yield Skipped(display_path(path), _os_reason(exc))
+            continue
+        children: list[tuple[str, frozenset[tuple[int, int]], bool]] = []
+        for entry in entries:
+            full = entry.path
+            try:
+                if entry.is_symlink() and not settings.follow_symlinks:
+                    if not entry.is_dir(follow_symlinks=True) and not entry.is_file(
+                        follow_symlinks=True
+                    ):
+                        children.append((full, above, False))  # reported as broken below
+                    continue  # links are followed only with -L
+                st = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                yield Skipped(display_path(full), _os_reason(exc))
                 continue
-            yield from _walk(full, root, settings, ancestors | {key}, seen)
-        elif stat.S_ISREG(st.st_mode):
-            if settings.globs and not wanted(os.path.relpath(full, root), settings.globs):
-                continue
-            real = os.path.realpath(full)
-            if real in seen:
-                continue
-            seen.add(real)
-            yield Found(full, root, os.path.relpath(full, root))
-        # sockets, fifos and devices inside folders are silently not articles
+            if stat.S_ISDIR(st.st_mode):
+                key = _dev_ino(st)
+                if key in above:
+                    yield Skipped(display_path(full), "symbolic link loop")
+                    continue
+                children.append((full, above | {key}, True))
+            elif stat.S_ISREG(st.st_mode):
+                children.append((full, above, False))
+            # sockets, fifos and devices inside folders are not articles
+        stack.extend(reversed(children))
+
+
+def _file(path: str, root: str, settings: Settings, seen: set[str]) -> Iterator[Found | Skipped]:
+    if not os.path.exists(path):
+        yield Skipped(
+            display_path(path), "broken symbolic link" if os.path.islink(path) else "no such file"
+        )
+        return
+    rel = os.path.relpath(path, root)
+    if settings.globs and not wanted(rel, settings.globs):
+        return
+    real = os.path.realpath(path)
+    if real in seen:
+        return
+    seen.add(real)
+    yield Found(path, root, rel)
 
 
 def wanted(rel: str, globs: tuple[str, ...]) -> bool:
@@ -274,7 +294,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     if _UTF8_MULTIBYTE.search(data):
         text = data.decode("utf-8", errors="newsdedup-cp1252")
         return _clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
-    high = sum(1 for b in data if b >= 0x80)
+    high = len(data) - len(data.translate(None, _HIGH))
     if high <= 0.15 * len(data) and _plausible_cp1252(data):
         return (
             _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
@@ -296,14 +316,16 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "fallback"
 
 
+_HIGH = bytes(range(0x80, 0x100))
+_LOW = bytes(range(0x80))
 _WESTERN = re.compile(r"[À-ÖØ-öø-ÿ‘’‚“”„–—…•€£¥©®°±·«»¼½¾¢§¶ŒœŠšŽžŸƒ\xa0]")
 
 
 def _plausible_cp1252(data: bytes) -> bool:
     """Do the non-ASCII bytes read as cp1252 give Western letters and typographic marks?"""
-    high = bytes(b for b in data if b >= 0x80)
+    high = data.translate(None, _LOW)
     text = high.decode("cp1252", errors="replace")
-    return sum(1 for ch in text if _WESTERN.match(ch)) >= 0.9 * len(text)
+    return len(_WESTERN.findall(text)) >= 0.9 * len(text)
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -349,11 +371,37 @@ _BLOCK = re.compile(
     r"</?(?:p|br|hr|div|pre|center|h[1-6]|tr|li|ul|ol|table|blockquote|section|article|header|footer|title)\b[^<>]{0,2000}>",
     re.IGNORECASE,
 )
-_DROP = re.compile(
-    r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>.{0,200000}?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_COMMENT = re.compile(r"<!--.{0,200000}?-->", re.DOTALL)
+_DROP_OPEN = re.compile(r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>", re.IGNORECASE)
+
+
+def _drop_blocks(text: str) -> str:
+    """Remove comments and script/style/title/head blocks with plain searches (linear time,
+    whatever the input: no regex that can backtrack over a large unclosed block)."""
+    out: list[str] = []
+    pos = 0
+    lower = text.lower()
+    while True:
+        c = lower.find("<!--", pos)
+        m = _DROP_OPEN.search(text, pos)
+        starts = [x for x in (c, m.start() if m else -1) if x >= 0]
+        if not starts:
+            break
+        start = min(starts)
+        out.append(text[pos:start])
+        if start == c:
+            end = lower.find("-->", c + 4)
+            pos = len(text) if end < 0 else end + 3
+        else:
+            assert m is not None
+            close = lower.find(f"</{m.group(1).lower()}", m.end())
+            if close < 0:
+                pos = m.end()  # unclosed: drop the tag only
+            else:
+                gt = lower.find(">", close)
+                pos = len(text) if gt < 0 else gt + 1
+            out.append("\n")
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def strip_markup(text: str) -> tuple[str, bool]:
@@ -365,8 +413,7 @@ def strip_markup(text: str) -> tuple[str, bool]:
     hits = len(_TAG.findall(text, 0, 20000))
     if hits < 2 and not re.search(r"<(html|body|p|br)\b", text[:20000], re.IGNORECASE):
         return (html.unescape(text) if "&" in text else text), False
-    text = _COMMENT.sub("", text)
-    text = _DROP.sub("\n", text)
+    text = _drop_blocks(text)
     text = _BLOCK.sub("\n", text)
     text = _TAG.sub("", text)
     return html.unescape(text), True

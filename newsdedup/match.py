@@ -41,6 +41,7 @@ NEAR_IDENTICAL = 0.9
 PASSAGE_THRESHOLD = 0.5
 PASSAGE_MAX_DOCS = 25  # a sentence in more articles than this is a stock phrase, not evidence
 PASSAGE_MIN_COSINE = 0.08
+PASSAGE_MAX_HITS = 4 * PASSAGE_MAX_DOCS
 DOC_LSH_THRESHOLD = 0.3
 TERMS_LSH_THRESHOLD = 0.1
 TERMS_SIG_K = 10  # the signature indexes this many of an article's most distinctive terms
@@ -49,7 +50,11 @@ SLUG_SCORE = 0.8
 SAME_SOURCE_HOURS = 20  # one source's items this far apart on different days are different items
 SLUG_MAX_GROUP = 100
 MIN_SHARED_TERMS = 1  # same facts: at least this many distinctive terms in common
-TERMS_LSH_PARAMS = (128, 1)  # bands × rows: any shared sampled distinctive term
+# One row per band: a pair collides in a band when the band's minimum term is the same in both
+# sets (probability = their Jaccard). Two ten-term sets sharing one term (J = 1/19) meet in 64
+# bands with probability 1 - (18/19)**64 ≈ 97%; 128 bands add little at twice the index memory.
+TERMS_PERM = 64
+TERMS_LSH_PARAMS = (64, 1)
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], 
     matched: dict[tuple[int, int], set[int]] = defaultdict(set)
     for idx, m in enumerate(lean):
         hits = lsh.query(m)
+        if len(hits) > PASSAGE_MAX_HITS:
+            continue  # a stock phrase (or a flood of copies): no evidence of one story
         docs = {owners[h][0] for h in hits}
         if len(docs) > PASSAGE_MAX_DOCS:
             continue
@@ -178,8 +185,9 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
         perms.signatures([f.shingles for f in feats]), perms, DOC_LSH_THRESHOLD
     )
     term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
+    term_perms = Permutations(TERMS_PERM, settings.seed + 2)
     candidates |= _lsh_pairs(
-        perms.signatures(term_sets), perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS
+        term_perms.signatures(term_sets), term_perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS
     )
     passages = _passage_matches(feats, settings.seed)
     candidates |= set(passages)

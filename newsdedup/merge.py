@@ -159,20 +159,25 @@ def merge_text(sources: list[Source]) -> list[Passage]:
         # 1. match every sentence of this source against the passages so far
         units: list[tuple[str, np.ndarray, int]] = []  # (sentence, shingles, matched pid or -1)
         taken: set[int] = set()
+        own: set[bytes] = set()
         for para in src.article.body:
             for sent in sentences(para) or [para]:
                 toks = tokens(sent)
-                if not toks:
-                    continue
-                sh = shingle_hashes(hasher(toks), 3)
-                best = _best_match(sh, index, shingles, taken)
+                sh = shingle_hashes(hasher(toks), 3)  # empty for text without words
+                key = sh.tobytes() if len(sh) else sent.encode()
+                if key in own:
+                    continue  # a sentence repeated within one source is shown once
+                own.add(key)
+                best = _best_match(sh, index, shingles, taken) if len(sh) else -1
                 if best >= 0:
                     taken.add(best)
                 units.append((sent, sh, best))
         # 2. matched sentences join their passage. Only matches in the same order in both texts
         #    (the longest increasing run of positions) anchor placement: each run of unmatched
         #    sentences goes right before the source's next anchor (a trailing run at the end)
-        anchors = _monotone([order.index(b) for _, _, b in units if b >= 0])
+        pos = {pid: i for i, pid in enumerate(order)}
+        anchors = _monotone([pos[b] for _, _, b in units if b >= 0])
+        before: dict[int, list[int]] = {}
         pending: list[int] = []
         k = -1
         for sent, sh, best in units:
@@ -185,9 +190,10 @@ def merge_text(sources: list[Source]) -> list[Passage]:
             if _norm(sent) != _norm(p.text):
                 p.variants[src.tag] = sent
             if pending and k in anchors:
-                at = order.index(best)
-                order[at:at] = pending
+                before[best] = pending
                 pending = []
+        if before:
+            order = [x for pid in order for x in (*before.get(pid, ()), pid)]
         order.extend(pending)
     return [passages[i] for i in order]
 

@@ -389,7 +389,10 @@ def _strip_tail(
             )
             body = body[:-1]
             continue
-        m = _TRAIL_CREDIT.search(last)
+        tail_at = max(0, len(last) - 120)  # a credit is in the last few words: never scan it all
+        m = _TRAIL_CREDIT.search(last, tail_at)
+        if m and m.start() == tail_at and tail_at > 0 and not last[tail_at - 1].isspace():
+            m = None
         ends_sentence = (
             last[: m.start()].rstrip().endswith((".", "!", "?", "”", '"', "’")) if m else False
         )

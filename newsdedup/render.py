@@ -84,9 +84,10 @@ def write_jsonl(out: IO[str], items: Iterable[dict[str, Any]]) -> None:
 
 
 def write_table(out: IO[str], columns: list[str], rows: Iterable[dict[str, Any]], sep: str) -> None:
-    """CSV (``sep=','``, RFC 4180 quoting, formula-safe) or TSV (tabs/newlines in cells escaped)."""
+    """CSV (``sep=','``: RFC 4180, CRLF line ends so that a CR or LF in a cell is quoted;
+    formula-safe) or TSV (tab, newline, CR and backslash in cells escaped)."""
     if sep == ",":
-        w = csv.writer(out, lineterminator="\n")
+        w = csv.writer(out, lineterminator="\r\n")
         w.writerow(columns)
         for r in rows:
             w.writerow([csv_safe(r.get(c)) for c in columns])

@@ -324,11 +324,17 @@ def build_features(articles: list[Article], shingle_size: int) -> list[Features]
         sh = shingle_hashes(th, shingle_size)
         passages: list[np.ndarray] = []
         ptext: list[str] = []
+        seen: set[bytes] = set()
         for para in art.body:
             for sent in sentences(para):
                 st = tokens(sent)
                 if len(st) >= PASSAGE_MIN_TOKENS:
-                    passages.append(shingle_hashes(hasher(st), PASSAGE_SHINGLE))
+                    sh = shingle_hashes(hasher(st), PASSAGE_SHINGLE)
+                    key = sh.tobytes()
+                    if key in seen:
+                        continue  # a sentence repeated within one article counts once
+                    seen.add(key)
+                    passages.append(sh)
                     ptext.append(sent)
         # terms: the body's words and figures, plus a headline given in the header (it often
         # holds the only mention of who the story is about)

@@ -145,7 +145,10 @@ def test_overnight_resend_of_one_source_is_one_story() -> None:
     body = FED.format(n="1.5", r="6-5/16")
     docs = [
         document_from_bytes(data, path, path)
-        for data, path in (_wire(11, "21:40:00.00", body), _wire(12, "07:10:00.00", body + " Dealers expect more."))
+        for data, path in (
+            _wire(11, "21:40:00.00", body),
+            _wire(12, "07:10:00.00", body + " Dealers expect more."),
+        )
     ]
     result = find_stories(Corpus(normalise(docs, s)), s)
     assert len(result.stories) == 1
