@@ -1,7 +1,8 @@
 """Stage 4: candidate pairs from MinHash LSH over three signatures, verified by exact scores.
 
-Candidates never come from comparing all pairs: each signature has its own
-:class:`datasketch.MinHashLSH` index, and only the pairs some index returns are scored exactly.
+Candidates never come from comparing all pairs: each signature has its own LSH index (datasketch
+MinHash signatures, banded with datasketch's optimal (bands, rows) for the threshold, bucketed
+with one numpy sort per band), and only the pairs some index returns are scored exactly.
 Every link has a kind and a score:
 
 * ``reprint``: the word-shingle sets nearly contain one another (verbatim or lightly edited);
@@ -21,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from .model import Article
 from .settings import Settings
@@ -42,8 +42,8 @@ PASSAGE_THRESHOLD = 0.5
 PASSAGE_MAX_DOCS = 25  # a sentence in more articles than this is a stock phrase, not evidence
 PASSAGE_MIN_COSINE = 0.08
 PASSAGE_MAX_HITS = 4 * PASSAGE_MAX_DOCS
+TERMS_MAX_BUCKET = 1000  # a term sampled by more articles than this names no subject
 DOC_LSH_THRESHOLD = 0.3
-TERMS_LSH_THRESHOLD = 0.1
 TERMS_SIG_K = 10  # the signature indexes this many of an article's most distinctive terms
 HOP_MAX_DEGREE = 60
 SLUG_SCORE = 0.8
@@ -103,26 +103,57 @@ def day_number(art: Article) -> int | None:
         return None
 
 
-def _lsh_pairs(
-    sigs: np.ndarray, perms: Permutations, threshold: float, params: tuple[int, int] | None = None
-) -> set[tuple[int, int]]:
-    """Candidate pairs (i < j) from one MinHashLSH index over the rows of ``sigs``."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=perms.num_perm, params=params)
-    lean = [perms.lean(row) for row in sigs]
-    with lsh.insertion_session() as session:
-        for i, m in enumerate(lean):
-            session.insert(i, m, check_duplication=False)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's choice of (bands, rows) for a Jaccard threshold (equal FP/FN weights)."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_buckets(
+    sigs: np.ndarray, bands: int, rows: int, valid: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """LSH banding, vectorised: for each band, the groups (≥ 2 members, sorted) of rows whose
+    band values are all equal. It is MinHashLSH's bucketing done with one sort per band instead
+    of a Python call per item and band; rows not ``valid`` (empty sets) are left out."""
+    ids = np.arange(len(sigs)) if valid is None else np.flatnonzero(valid)
+    out: list[np.ndarray] = []
+    if len(ids) < 2:
+        return out
+    sub = sigs[ids].astype(np.uint64)
+    for band in range(bands):
+        key = np.zeros(len(ids), dtype=np.uint64)
+        for col in range(band * rows, (band + 1) * rows):
+            key = (key ^ sub[:, col]) * _BAND_MIX
+            key ^= key >> np.uint64(31)
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+        sizes = np.diff(np.r_[starts, len(sk)])
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+            out.append(np.sort(ids[order[start : start + size]]))
+    return out
+
+
+def bucket_pairs(buckets: list[np.ndarray], max_size: int | None = None) -> set[tuple[int, int]]:
+    """Every pair (i < j) sharing a bucket; buckets over ``max_size`` are skipped."""
     pairs: set[tuple[int, int]] = set()
-    for i, m in enumerate(lean):
-        for j in lsh.query(m):
-            if j != i:
-                pairs.add((i, j) if i < j else (j, i))
+    for members in buckets:
+        if max_size is not None and len(members) > max_size:
+            continue
+        m = members.tolist()
+        for x in range(len(m)):
+            for y in range(x + 1, len(m)):
+                pairs.add((m[x], m[y]))
     return pairs
 
 
 def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], int]:
-    """For each pair of articles, how many sentences of the first have a near-identical
-    sentence in the second (LSH at Jaccard ≈ 0.5 over sentence 3-shingles)."""
+    """For each pair of articles, how many sentences they share: banded LSH at Jaccard ≈ 0.5
+    over sentence 3-shingles, every candidate verified exactly."""
     owners: list[tuple[int, int]] = []
     sets: list[np.ndarray] = []
     for d, f in enumerate(feats):
@@ -133,36 +164,27 @@ def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], 
         return {}
     perms = Permutations(PASSAGE_PERM, seed + 1)
     sigs = perms.signatures(sets)
-    lsh = MinHashLSH(threshold=PASSAGE_THRESHOLD, num_perm=PASSAGE_PERM)
-    lean = [perms.lean(row) for row in sigs]
-    with lsh.insertion_session() as session:
-        for idx, m in enumerate(lean):
-            session.insert(idx, m, check_duplication=False)
-    matched: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for idx, m in enumerate(lean):
-        hits = lsh.query(m)
-        if len(hits) > PASSAGE_MAX_HITS:
-            continue  # a stock phrase (or a flood of copies): no evidence of one story
-        docs = {owners[h][0] for h in hits}
-        if len(docs) > PASSAGE_MAX_DOCS:
+    doc_of = np.fromiter((o[0] for o in owners), dtype=np.int64, count=len(owners))
+    buckets = []
+    for members in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, PASSAGE_PERM)):
+        # a sentence in many articles is a stock phrase (or a flood of copies): no evidence
+        if len(members) > PASSAGE_MAX_HITS or len(np.unique(doc_of[members])) > PASSAGE_MAX_DOCS:
             continue
-        d, k = owners[idx]
-        for h in sorted(hits):
-            e = owners[h][0]
-            if e == d:
-                continue
-            a, b = sets[idx], sets[h]
-            inter = len(np.intersect1d(a, b, assume_unique=True))
-            if inter / (len(a) + len(b) - inter) < PASSAGE_THRESHOLD:
-                continue  # LSH false positive
-            key = (d, e) if d < e else (e, d)
-            matched[key].add(k if d < e else -1 - k)  # count each side's sentences apart
-    out: dict[tuple[int, int], int] = {}
-    for key, ks in matched.items():
-        left = sum(1 for k in ks if k >= 0)
-        right = len(ks) - left
-        out[key] = min(left, right) if left and right else max(left, right)
-    return out
+        buckets.append(members)
+    matched: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+    for x, y in sorted(bucket_pairs(buckets)):
+        (d, k), (e, k2) = owners[x], owners[y]
+        if d == e:
+            continue
+        a, b = sets[x], sets[y]
+        inter = len(np.intersect1d(a, b, assume_unique=True))
+        if inter / (len(a) + len(b) - inter) < PASSAGE_THRESHOLD:
+            continue  # LSH false positive
+        left, right = matched.setdefault((d, e) if d < e else (e, d), (set(), set()))
+        left.add(k if d < e else k2)
+        right.add(k2 if d < e else k)
+    # sentences of each side that have a counterpart; the smaller count is the evidence
+    return {key: min(len(lt), len(rt)) for key, (lt, rt) in matched.items()}
 
 
 def find_links(articles: list[Article], settings: Settings) -> list[Link]:
@@ -181,14 +203,15 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
         for x in range(len(group)):
             for y in range(x + 1, len(group)):
                 candidates.add((group[x], group[y]))
-    candidates |= _lsh_pairs(
-        perms.signatures([f.shingles for f in feats]), perms, DOC_LSH_THRESHOLD
-    )
+    has_text = np.fromiter((len(f.shingles) > 0 for f in feats), dtype=bool, count=len(feats))
+    doc_sigs = perms.signatures([f.shingles for f in feats])
+    doc_params = lsh_params(DOC_LSH_THRESHOLD, perms.num_perm)
+    candidates |= bucket_pairs(band_buckets(doc_sigs, *doc_params, has_text))
     term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
+    has_terms = np.fromiter((len(t) > 0 for t in term_sets), dtype=bool, count=len(term_sets))
     term_perms = Permutations(TERMS_PERM, settings.seed + 2)
-    candidates |= _lsh_pairs(
-        term_perms.signatures(term_sets), term_perms, TERMS_LSH_THRESHOLD, TERMS_LSH_PARAMS
-    )
+    term_buckets = band_buckets(term_perms.signatures(term_sets), *TERMS_LSH_PARAMS, has_terms)
+    candidates |= bucket_pairs(term_buckets, TERMS_MAX_BUCKET)
     passages = _passage_matches(feats, settings.seed)
     candidates |= set(passages)
     found: dict[tuple[int, int], Link] = {}
