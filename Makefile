@@ -22,11 +22,11 @@ run: $(VENV)/.installed  ## print the merged timeline of samples/
 	$(BIN)/newsdedup timeline --glob "!README.md" samples/
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
-	$(BIN)/ruff check newsdedup tests
+	$(BIN)/ruff check newsdedup tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check newsdedup tests
+	$(BIN)/ruff check newsdedup tests benchmarks
 	$(BIN)/ruff format --check newsdedup tests benchmarks
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline

@@ -1,0 +1,101 @@
+"""`make bench`: time newsdedup against the textbook datasketch pipeline, on the same files.
+
+For each corpus (``reuters-dev``, then generated corpora of ``BENCH_N`` articles) it runs
+(a) ``newsdedup clusters`` end to end and (b) ``benchmarks/reference.py``, each as a fresh
+process, ``BENCH_REPEAT`` times (median), and prints articles/s, MB/s, peak RSS and the ratio
+(b)/(a) (above 1: newsdedup is faster). With several generated sizes it also prints how time
+grows from the smallest to the largest.
+
+Environment: BENCH_N (comma-separated sizes, default 20000; the full run is
+20000,100000,200000), BENCH_REPEAT (default 3), BENCH_DIR (where corpora are generated, default a
+temporary folder), NEWSDEDUP_SHARED (default ../shared).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("NEWSDEDUP_SHARED", ROOT.parent / "shared"))
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one fresh process; its stdout is discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        sys.exit(f"bench: {' '.join(cmd[:3])} failed ({proc.returncode}): {err[-500:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def size_of(folder: Path) -> tuple[int, float]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files) / 1e6
+
+
+def bench(name: str, folder: Path, repeat: int) -> dict[str, float]:
+    n, mb = size_of(folder)
+    exe = str(Path(sys.executable).parent / "newsdedup")
+    ours = [exe, "clusters", "-q", "-o", os.devnull, str(folder)]
+    ref = [sys.executable, str(HERE / "reference.py"), str(folder)]
+    rows = {}
+    for label, cmd in (("newsdedup", ours), ("reference", ref)):
+        runs = [measure(cmd) for _ in range(repeat)]
+        secs = statistics.median(r[0] for r in runs)
+        rss = max(r[1] for r in runs)
+        rows[label] = secs
+        print(
+            f"| {name} | {n:,} | {mb:.1f} | {label} | {secs:.2f} | {n / secs:,.0f} | {mb / secs:.2f} | {rss:,.0f} |",
+            flush=True,
+        )
+    ratio = rows["reference"] / rows["newsdedup"]
+    print(f"| {name} | | | ratio reference/newsdedup | {ratio:.2f}× | | | |", flush=True)
+    return {"n": n, "newsdedup": rows["newsdedup"], "reference": rows["reference"]}
+
+
+def main() -> None:
+    sizes = [int(x) for x in os.environ.get("BENCH_N", "20000").split(",") if x.strip()]
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    print(f"newsdedup benchmark: {os.cpu_count()} cores, median of {repeat} run(s)\n")
+    print("| corpus | articles | MB | pipeline | seconds | articles/s | MB/s | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    reuters = SHARED / "data/reuters-dev"
+    if reuters.is_dir():
+        bench("reuters-dev", reuters, repeat)
+    else:
+        print(f"(skipped reuters-dev: not found at {reuters})")
+    if not sizes or not reuters.is_dir():
+        return
+    base = (
+        Path(os.environ["BENCH_DIR"])
+        if "BENCH_DIR" in os.environ
+        else Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
+    )
+    results = []
+    for n in sizes:
+        folder = base / f"gen-{n}"
+        if not folder.is_dir():
+            subprocess.run(
+                [sys.executable, str(HERE / "generate.py"), str(n), str(folder)], check=True
+            )
+        results.append(bench(f"generated {n:,}", folder, repeat if n <= 20000 else 1))
+    if len(results) > 1:
+        a, b = results[0], results[-1]
+        print(f"\ngrowth {a['n']:,} → {b['n']:,} articles ({b['n'] / a['n']:.0f}× the input): "
+              f"newsdedup {b['newsdedup'] / a['newsdedup']:.1f}× the time, "
+              f"reference {b['reference'] / a['reference']:.1f}× the time")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
