@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -141,7 +142,8 @@ FailDupOpt = Annotated[
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a temporary file beside ``path`` renamed over it when all went well."""
+    """stdout; or for a regular file a temporary file beside it, renamed over it when all went
+    well (atomic: readers never see half a file); or a device or FIFO written directly."""
     if path is None:
         try:
             yield sys.stdout
@@ -149,12 +151,25 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         except BrokenPipeError as exc:
             raise PipeClosed from exc
         return
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    target = Path(os.path.realpath(path))  # a symlink is followed, never replaced
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # a device (/dev/null, /dev/stdout) or a FIFO: write to it; renaming over it would
+        # replace it with a file
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
-        os.replace(tmp, path)
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))  # keep the file's permissions
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -201,8 +216,20 @@ def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bo
     return stream.isatty()
 
 
-def _settings(**kw: object) -> Settings:
-    return Settings(**kw)  # type: ignore[arg-type]
+# option name → Settings field, where they differ
+_RENAMED = {"window": "window_days", "follow": "follow_symlinks", "glob": "globs"}
+_FIELDS = set(Settings.__dataclass_fields__)
+
+
+def settings_from(options: dict[str, Any]) -> Settings:
+    """One Settings from a command's parsed options (its ``locals()``): every command maps its
+    options the same way, and options that are not settings are ignored."""
+    kw: dict[str, Any] = {}
+    for name, value in options.items():
+        field = _RENAMED.get(name, name)
+        if field in _FIELDS:
+            kw[field] = tuple(value or ()) if field == "globs" else value
+    return Settings(**kw)
 
 
 def _version(value: bool) -> None:
@@ -243,10 +270,7 @@ def inspect(
     from .render import article_record, inspect_text, write_json_document, write_jsonl
 
     msg = Messages(quiet, verbose)
-    settings = _settings(
-        max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
-        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
-    )  # fmt: skip
+    settings = settings_from(locals())
     corpus = load(paths, settings)
     msg.skipped(corpus.skipped)
     with _output(output) as out:
@@ -301,10 +325,9 @@ def _emit(
         raise UsageError(f"{command} has no --format {fmt.value}")
 
 
-def _match_run(paths: list[str], msg: Messages, **kw: Any) -> Any:
+def _match_run(paths: list[str], msg: Messages, settings: Settings) -> Any:
     from .pipeline import find_stories, load
 
-    settings = _settings(**kw)
     corpus = load(paths, settings)
     msg.skipped(corpus.skipped)
     msg.debug(f"{len(corpus.articles)} article(s) read")
@@ -337,11 +360,7 @@ def clusters(
     from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
 
     msg = Messages(quiet, verbose)
-    result = _match_run(
-        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
-        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
-        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
-    )  # fmt: skip
+    result = _match_run(paths, msg, settings_from(locals()))
     with _output(output) as out:
         _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
               result.corpus.skipped, clusters_text(result))  # fmt: skip
@@ -412,11 +431,7 @@ def timeline(
 
     msg = Messages(quiet, verbose)
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
-    result = _match_run(
-        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
-        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst, use_mtime=use_mtime,
-        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
-    )  # fmt: skip
+    result = _match_run(paths, msg, settings_from(locals()))
     entries = build_timeline(result, first, last, dups_only)
     with _output(output) as out:
         if fmt is Fmt.text and brief:
@@ -465,11 +480,7 @@ def pairs(
     from .render import PAIR_COLUMNS, pair_records
 
     msg = Messages(quiet, verbose)
-    result = _match_run(
-        paths, msg, threshold=threshold, window_days=window, num_perm=num_perm, seed=seed,
-        shingle_size=shingle_size, max_bytes=max_bytes, dayfirst=dayfirst,
-        source_from_path=source_from_path, follow_symlinks=follow, globs=tuple(glob or ()),
-    )  # fmt: skip
+    result = _match_run(paths, msg, settings_from(locals()))
     with _output(output) as out:
         _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
     _finish(result.corpus.skipped)

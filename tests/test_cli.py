@@ -130,3 +130,45 @@ def test_golden_renderings(args: list[str], name: str) -> None:
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     _golden(name, r.stdout)
+
+
+def test_every_command_maps_options_to_settings_the_same_way() -> None:
+    from newsdedup.cli import settings_from
+    from newsdedup.settings import Settings
+
+    got = settings_from({"window": 3, "follow": True, "glob": ["*.txt", "!x*"], "threshold": 0.3,
+                         "fmt": "json", "quiet": True, "paths": ["a"]})  # fmt: skip
+    assert got == Settings(
+        window_days=3, follow_symlinks=True, globs=("*.txt", "!x*"), threshold=0.3
+    )
+
+
+def test_output_to_a_fifo_or_device_writes_it_and_leaves_it_in_place(tmp_path: Path) -> None:
+    """Regression: atomic --output once renamed its temporary file over /dev/null (as root)."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    r = run_cli("clusters", "-o", str(fifo), "samples/reuters-00001.txt")
+    reader.join(timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0].startswith("path\tstory")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert run_cli("clusters", "-o", "/dev/null", "samples/reuters-00001.txt").returncode == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_output_through_a_symlink_replaces_the_target_not_the_link(tmp_path: Path) -> None:
+    target = tmp_path / "real.tsv"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "link.tsv"
+    link.symlink_to(target)
+    assert run_cli("clusters", "-o", str(link), "samples/reuters-00001.txt").returncode == 0
+    assert link.is_symlink() and target.read_text().startswith("path\tstory")
+    assert (target.stat().st_mode & 0o777) == 0o640
