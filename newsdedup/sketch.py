@@ -329,12 +329,12 @@ def build_features(articles: list[Article], shingle_size: int) -> list[Features]
             for sent in sentences(para):
                 st = tokens(sent)
                 if len(st) >= PASSAGE_MIN_TOKENS:
-                    sh = shingle_hashes(hasher(st), PASSAGE_SHINGLE)
-                    key = sh.tobytes()
+                    psh = shingle_hashes(hasher(st), PASSAGE_SHINGLE)
+                    key = psh.tobytes()
                     if key in seen:
                         continue  # a sentence repeated within one article counts once
                     seen.add(key)
-                    passages.append(sh)
+                    passages.append(psh)
                     ptext.append(sent)
         # terms: the body's words and figures, plus a headline given in the header (it often
         # holds the only mention of who the story is about)
