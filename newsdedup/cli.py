@@ -55,8 +55,54 @@ class Color(StrEnum):
 # options shared by every command
 
 Paths = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False),
+]
+FilesFromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--files-from",
+        help="Read input paths from FILE, one a line ('-': standard input).",
+        metavar="FILE",
+    ),
+]
+NullOpt = Annotated[
+    bool,
+    typer.Option(
+        "--null",
+        "-0",
+        help="Paths in --files-from end with NUL, as from find -print0 (implies --files-from - if not given).",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML file of option defaults (keys are long option names). Also NEWSDEDUP_CONFIG.",
+        envvar="NEWSDEDUP_CONFIG",
+        is_eager=True,
+        callback=lambda ctx, param, value: _load_config(ctx, value),
+        metavar="FILE",
+    ),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="SQLite state: read only new or changed files, remember stories between runs.",
+        metavar="PATH",
+    ),
+]
+WaitOpt = Annotated[
+    float,
+    typer.Option("--wait", help="Seconds to wait for another run holding the state.", min=0),
+]
+RebuildOpt = Annotated[
+    bool, typer.Option("--rebuild-state", help="Discard the state and make it afresh.")
+]
+NewOnlyOpt = Annotated[
+    bool,
+    typer.Option("--new-only", help="With --state: only stories that are new or gained articles."),
 ]
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[
@@ -232,6 +278,182 @@ def settings_from(options: dict[str, Any]) -> Settings:
     return Settings(**kw)
 
 
+# ---------------------------------------------------------------------------------------------
+# configuration file, input lists, progress, state
+
+
+def _load_config(ctx: typer.Context, path: Path | None) -> Path | None:
+    """Option defaults from a TOML file: top-level keys apply to every command that has the
+    option, ``[timeline]``-style tables to that command only. Options given on the command line
+    win. Unknown keys are an error naming the file."""
+    if path is None or ctx.resilient_parsing:
+        return path
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise typer.BadParameter(f"{path}: {exc.strerror}", ctx=ctx) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{path}: not valid TOML: {exc}", ctx=ctx) from exc
+    names = _option_names(ctx.command)
+    every = {n for cmd in _all_commands() for n in _option_names(cmd)}  # keys some command knows
+    defaults: dict[str, Any] = {}
+    section = data.get(ctx.info_name or "", {})
+    for scope, table in (("", data), (f"[{ctx.info_name}] ", section)):
+        for key, value in table.items():
+            if isinstance(value, dict):
+                if scope or key not in {c.name for c in _all_commands()}:
+                    raise typer.BadParameter(f"{path}: unknown table [{key}]", ctx=ctx)
+                continue
+            opt = key.replace("_", "-")
+            if opt not in every or (scope and opt not in names):
+                raise typer.BadParameter(f"{path}: {scope}unknown key {key!r}", ctx=ctx)
+            if opt in names:
+                defaults[names[opt]] = value
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return path
+
+
+def _option_names(command: Any) -> dict[str, str]:
+    """long option name (no dashes) → parameter name, for a click command."""
+    out: dict[str, str] = {}
+    for param in getattr(command, "params", []):
+        for opt in [*param.opts, *getattr(param, "secondary_opts", [])]:
+            if opt.startswith("--") and param.name not in ("config", "help"):
+                out[opt[2:]] = param.name
+    return out
+
+
+def _all_commands() -> list[Any]:
+    from typer.main import get_command
+
+    group = get_command(app)
+    return list(getattr(group, "commands", {}).values())
+
+
+def _inputs(
+    ctx: typer.Context, paths: list[str] | None, files_from: str | None, null: bool, stored: bool
+) -> list[str]:
+    """The input paths: those given, then those listed in --files-from (one a line, or NUL-ended
+    with -0). Reading a list from a terminal would hang: that is a usage error instead."""
+    out = list(paths or [])
+    if null and files_from is None:
+        files_from = "-"
+    if files_from is not None:
+        if files_from == "-":
+            if sys.stdin.isatty():
+                raise typer.BadParameter(
+                    "standard input is a terminal; pipe a list of paths into it "
+                    "(find DIR -type f -print0 | newsdedup … -0)",
+                    ctx=ctx,
+                    param_hint="--files-from -" if not null else "-0",
+                )
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                with open(files_from, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                raise UsageError(f"--files-from {files_from}: {exc.strerror}") from exc
+        sep = b"\0" if null else b"\n"
+        for raw in data.split(sep):
+            if not null:
+                raw = raw.rstrip(b"\r")
+            if raw:
+                out.append(os.fsdecode(raw))
+    if not out and not stored:
+        raise typer.BadParameter(
+            "no input: give PATHs, --files-from FILE (or -), or --state with a stored corpus",
+            ctx=ctx,
+            param_hint="PATHS",
+        )
+    return out
+
+
+class Bar:
+    """A progress bar on stderr, drawn only on a terminal and only once a run has taken long
+    enough to need one; a no-op otherwise. Called as ``bar(stage, done, total)``."""
+
+    DELAY = 0.7  # seconds before a bar appears
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled, self._clock = enabled, time.monotonic
+        self._start = self._clock()
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            if self._clock() - self._start < self.DELAY:
+                return
+            self._begin()
+        task = self._tasks.get(stage)
+        if task is None:
+            for other in self._tasks.values():  # one stage at a time: the others are done
+                self._progress.update(other, visible=False)
+            task = self._tasks[stage] = self._progress.add_task(stage, total=total or None)
+        self._progress.update(task, completed=done)
+
+    def _begin(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                return Text(f"{task.speed:,.0f}/s" if task.speed else "")
+
+        console = Console(
+            file=sys.stderr,
+            no_color=bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb",
+        )
+        self._progress = Progress(
+            TextColumn("newsdedup: {task.description:<7}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self._progress.start()
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def progress_wanted(quiet: bool) -> bool:
+    return not quiet and os.environ.get("TERM") != "dumb" and sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def _state(path: Path | None, settings: Settings, wait: float, rebuild: bool) -> Iterator[Any]:
+    if path is None:
+        yield None
+        return
+    from .state import LocalState
+
+    store = LocalState(str(path), settings, wait=wait, rebuild=rebuild)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"newsdedup {__version__}")
@@ -253,7 +475,8 @@ def _main(
 
 @app.command()
 def inspect(
-    paths: Paths,
+    ctx: typer.Context,
+    paths: Paths = None,
     fmt: FormatOpt = Fmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -264,6 +487,9 @@ def inspect(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    files_from: FilesFromOpt = None,
+    null: NullOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
     from .pipeline import load
@@ -271,7 +497,11 @@ def inspect(
 
     msg = Messages(quiet, verbose)
     settings = settings_from(locals())
-    corpus = load(paths, settings)
+    bar = Bar(progress_wanted(quiet))
+    try:
+        corpus = load(_inputs(ctx, paths, files_from, null, False), settings, progress=bar)
+    finally:
+        bar.close()
     msg.skipped(corpus.skipped)
     with _output(output) as out:
         if fmt is Fmt.json:
@@ -325,20 +555,41 @@ def _emit(
         raise UsageError(f"{command} has no --format {fmt.value}")
 
 
-def _match_run(paths: list[str], msg: Messages, settings: Settings) -> Any:
+def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
+    """The shared body of the story commands: inputs, state, progress, load, match."""
     from .pipeline import find_stories, load
 
-    corpus = load(paths, settings)
-    msg.skipped(corpus.skipped)
-    msg.debug(f"{len(corpus.articles)} article(s) read")
-    result = find_stories(corpus, settings)
+    settings = settings_from(opts)
+    if opts.get("new_only") and opts.get("state") is None:
+        raise typer.BadParameter("needs --state PATH", ctx=ctx, param_hint="--new-only")
+    paths = _inputs(
+        ctx, opts["paths"], opts["files_from"], opts["null"], opts.get("state") is not None
+    )
+    bar = Bar(progress_wanted(msg.quiet))
+    try:
+        with _state(opts.get("state"), settings, opts["wait"], opts["rebuild_state"]) as store:
+            corpus = load(paths, settings, store, bar)
+            msg.skipped(corpus.skipped)
+            msg.debug(
+                f"{len(corpus.articles)} article(s)"
+                + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+            )
+            result = find_stories(corpus, settings, store, bar)
+    finally:
+        bar.close()
     msg.debug(f"{len(result.links)} link(s), {len(result.stories)} stories")
+    if opts.get("new_only"):
+        keep = result.changed or set()
+        result.stories = [s for s in result.stories if s.id in keep]
+        kept = {m for s in result.stories for m in s.members}
+        result.links = [ln for ln in result.links if ln.a in kept and ln.b in kept]
     return result
 
 
 @app.command()
 def clusters(
-    paths: Paths,
+    ctx: typer.Context,
+    paths: Paths = None,
     fmt: FormatOpt = Fmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -355,12 +606,19 @@ def clusters(
     follow: FollowOpt = False,
     glob: GlobOpt = None,
     fail_on_duplicates: FailDupOpt = False,
+    files_from: FilesFromOpt = None,
+    null: NullOpt = False,
+    config: ConfigOpt = None,
+    state: StateOpt = None,
+    wait: WaitOpt = 0.0,
+    rebuild_state: RebuildOpt = False,
+    new_only: NewOnlyOpt = False,
 ) -> None:
     """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
     from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
 
     msg = Messages(quiet, verbose)
-    result = _match_run(paths, msg, settings_from(locals()))
+    result = _match_run(ctx, locals(), msg)
     with _output(output) as out:
         _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
               result.corpus.skipped, clusters_text(result))  # fmt: skip
@@ -383,7 +641,8 @@ def _iso_date(value: str | None, option: str) -> str | None:
 
 @app.command()
 def timeline(
-    paths: Paths,
+    ctx: typer.Context,
+    paths: Paths = None,
     fmt: FormatOpt = Fmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -416,6 +675,13 @@ def timeline(
     follow: FollowOpt = False,
     glob: GlobOpt = None,
     fail_on_duplicates: FailDupOpt = False,
+    files_from: FilesFromOpt = None,
+    null: NullOpt = False,
+    config: ConfigOpt = None,
+    state: StateOpt = None,
+    wait: WaitOpt = 0.0,
+    rebuild_state: RebuildOpt = False,
+    new_only: NewOnlyOpt = False,
 ) -> None:
     """The merged, source-annotated timeline: one entry per story, in date order."""
     from .merge import timeline as build_timeline
@@ -431,7 +697,7 @@ def timeline(
 
     msg = Messages(quiet, verbose)
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
-    result = _match_run(paths, msg, settings_from(locals()))
+    result = _match_run(ctx, locals(), msg)
     entries = build_timeline(result, first, last, dups_only)
     with _output(output) as out:
         if fmt is Fmt.text and brief:
@@ -460,7 +726,8 @@ def timeline(
 
 @app.command()
 def pairs(
-    paths: Paths,
+    ctx: typer.Context,
+    paths: Paths = None,
     fmt: FormatOpt = Fmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -475,12 +742,19 @@ def pairs(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    files_from: FilesFromOpt = None,
+    null: NullOpt = False,
+    config: ConfigOpt = None,
+    state: StateOpt = None,
+    wait: WaitOpt = 0.0,
+    rebuild_state: RebuildOpt = False,
+    new_only: NewOnlyOpt = False,
 ) -> None:
     """Every linked pair of articles with the kind of link and its scores."""
     from .render import PAIR_COLUMNS, pair_records
 
     msg = Messages(quiet, verbose)
-    result = _match_run(paths, msg, settings_from(locals()))
+    result = _match_run(ctx, locals(), msg)
     with _output(output) as out:
         _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
     _finish(result.corpus.skipped)

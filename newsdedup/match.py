@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,9 +188,13 @@ def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], 
     return {key: min(len(lt), len(rt)) for key, (lt, rt) in matched.items()}
 
 
-def find_links(articles: list[Article], settings: Settings) -> list[Link]:
+def find_links(
+    articles: list[Article],
+    settings: Settings,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Link]:
     """All verified links between the articles, sorted by (a, b)."""
-    feats = build_features(articles, settings.shingle_size)
+    feats = build_features(articles, settings.shingle_size, progress)
     days = [day_number(a) for a in articles]
     weigh_terms(feats, days)
     perms = Permutations(settings.num_perm, settings.seed)
@@ -220,7 +225,9 @@ def find_links(articles: list[Article], settings: Settings) -> list[Link]:
     clock = [hours(art) for art in articles]
 
     def check(pairs: set[tuple[int, int]]) -> None:
-        for a, b in sorted(pairs):
+        for n, (a, b) in enumerate(sorted(pairs)):
+            if progress is not None and n % 1024 == 0:
+                progress("verify", n, len(pairs))
             da, db = days[a], days[b]
             gap = None if da is None or db is None else abs(da - db)
             same_source = sources[a] is not None and sources[a] == sources[b]

@@ -91,3 +91,55 @@ class Skipped:
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
+
+
+# ---------------------------------------------------------------------------------------------
+# a plain-data form of an article, for the incremental state (JSON: no code runs on load)
+
+
+def _field(d: list[str | None] | None) -> Field:
+    return NO_FIELD if d is None else Field(d[0], d[1], d[2])
+
+
+def article_to_dict(art: Article) -> dict[str, object]:
+    """Every field of a normalised article as JSON-ready data (inverse: article_from_dict)."""
+    doc = art.doc
+    return {
+        "doc": [
+            doc.path,
+            doc.rel,
+            doc.sha256,
+            doc.size,
+            doc.encoding,
+            doc.encoding_note,
+            doc.markup_removed,
+            doc.paragraphs,
+            doc.mtime,
+        ],
+        "fields": {
+            name: None if f is NO_FIELD else [f.value, f.source, f.evidence]
+            for name in ARTICLE_FIELDS
+            if (f := getattr(art, name)) is not None
+        },
+        "body": art.body,
+        "removed": [[r.kind, r.text] for r in art.removed],
+        "pending_date": list(art.pending_date) if art.pending_date else None,
+        "date_ambiguous": art.date_ambiguous,
+    }
+
+
+def article_from_dict(data: dict) -> Article:  # type: ignore[type-arg]
+    path, rel, sha, size, enc, note, markup, paragraphs, mtime = data["doc"]
+    art = Article(Document(path, rel, sha, size, enc, note, markup, paragraphs, mtime))
+    for name, value in data["fields"].items():
+        if name in ARTICLE_FIELDS:
+            setattr(art, name, _field(value))
+    art.body = list(data["body"])
+    art.removed = [Removed(k, t) for k, t in data["removed"]]
+    pending = data["pending_date"]
+    art.pending_date = tuple(pending) if pending else None  # type: ignore[assignment]
+    art.date_ambiguous = bool(data["date_ambiguous"])
+    return art
+
+
+ARTICLE_FIELDS = ("date", "headline", "dateline", "byline", "outlet", "agency", "slug")

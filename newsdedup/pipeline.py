@@ -2,44 +2,190 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .ingest import ingest
+from .errors import InputError
+from .ingest import Found, discover, display_path, read_document
 from .model import Article, Skipped
-from .normalise import normalise
+from .normalise import finalise, parse
 from .settings import Settings
 
+#: progress(stage, done, total): called as work advances (total 0 when unknown)
 Progress = Callable[[str, int, int], None]
+
+_BATCH = 256  # parsed articles committed to a state per transaction
 
 
 @dataclass
 class Corpus:
-    """Normalised articles of one run, in discovery order, and the inputs that were skipped."""
+    """Normalised articles of one run, in discovery order, and the inputs that were skipped.
+
+    With a state, ``keys`` holds each article's key in the store and ``fresh`` the indices of
+    the articles read (new or changed) in this run."""
 
     articles: list[Article]
     skipped: list[Skipped] = field(default_factory=list)
+    keys: list[bytes] = field(default_factory=list)
+    fresh: set[int] = field(default_factory=set)
 
 
-def load(paths: Iterable[str], settings: Settings) -> Corpus:
-    """Read and normalise every file under ``paths``; bad files land in ``skipped``."""
-    docs, skipped = ingest(paths, settings)
-    return Corpus(normalise(docs, settings), skipped)
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def discover_all(paths: Iterable[str], settings: Settings) -> list[Found | Skipped]:
+    """Every input, in discovery order (a list: the total is known before reading starts)."""
+    return list(discover(paths, settings))
+
+
+def load(
+    paths: Iterable[str],
+    settings: Settings,
+    state: object | None = None,
+    progress: Progress | None = None,
+) -> Corpus:
+    """Read and normalise every file under ``paths``; bad files land in ``skipped``.
+
+    With ``state`` (a :class:`newsdedup.state.LocalState` or another store with its methods),
+    only new or changed files are read; the corpus is every file the store holds."""
+    tick = progress or _quiet
+    items = discover_all(paths, settings)
+    if state is not None:
+        return _load_incremental(items, settings, state, tick)
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for n, item in enumerate(items, 1):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        try:
+            articles.append(parse(read_document(item, settings), settings))
+        except InputError as exc:
+            skipped.append(Skipped(exc.path, exc.reason))
+        tick("read", n, len(items))
+    return Corpus(finalise(articles, settings), skipped)
+
+
+def _load_incremental(
+    items: list[Found | Skipped], settings: Settings, state: object, tick: Progress
+) -> Corpus:
+    from .state import Row, decode_article, encode_article, parse_key
+
+    st_ = state  # duck-typed: rows, put, touch, remove, articles
+    known: dict[bytes, Row] = st_.rows()  # type: ignore[attr-defined]
+    fresh: set[bytes] = set()
+    pending: list[tuple[Row, bytes]] = []
+    touched: list[Row] = []
+    gone: list[bytes] = []
+    skipped: list[Skipped] = []
+    for n, item in enumerate(items, 1):
+        tick("read", n, len(items))
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        key = os.fsencode(os.path.realpath(item.ospath))
+        ospath = os.fsencode(item.ospath)
+        pk = parse_key(settings, display_path(item.ospath), display_path(item.rel))
+        row = known.get(key)
+        try:
+            st = os.stat(item.ospath)
+        except OSError:
+            st = None
+        if (
+            row is not None
+            and st is not None
+            and (row.size, row.mtime_ns, row.parse_key, row.ospath)
+            == (st.st_size, st.st_mtime_ns, pk, ospath)
+        ):
+            continue  # unchanged: not even read
+        try:
+            doc = read_document(item, settings)
+        except InputError as exc:
+            skipped.append(Skipped(exc.path, exc.reason))
+            if row is not None:
+                gone.append(key)  # a file that went bad leaves the store (and is reported)
+            continue
+        size = st.st_size if st else doc.size
+        mtime_ns = st.st_mtime_ns if st else 0
+        new = Row(key, ospath, size, mtime_ns, doc.sha256, pk)
+        if row is not None and row.sha256 == doc.sha256 and row.parse_key == pk:
+            touched.append(new)  # same bytes, new time stamp
+            continue
+        pending.append((new, encode_article(parse(doc, settings))))
+        fresh.add(key)
+        if len(pending) >= _BATCH:
+            st_.put(pending)  # type: ignore[attr-defined]
+            pending = []
+    if pending:
+        st_.put(pending)  # type: ignore[attr-defined]
+    if touched:
+        st_.touch(touched)  # type: ignore[attr-defined]
+    # files that are gone from the disk leave the store; files merely not named this run stay
+    gone += [k for k in known if k not in fresh and not os.path.exists(os.fsdecode(k))]
+    if gone:
+        st_.remove(gone)  # type: ignore[attr-defined]
+    keys: list[bytes] = []
+    articles: list[Article] = []
+    stored = list(st_.articles())  # type: ignore[attr-defined]
+    for n, (key, _ospath, blob) in enumerate(stored, 1):
+        keys.append(key)
+        articles.append(decode_article(blob))
+        tick("load", n, len(stored))
+    corpus = Corpus(finalise(articles, settings), skipped, keys)
+    corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
+    return corpus
 
 
 @dataclass
 class Result:
-    """Stories found in a corpus, with the links behind them."""
+    """Stories found in a corpus, with the links behind them.
+
+    ``changed`` (with a state): ids of the stories that are new or gained articles since the
+    last run."""
 
     corpus: Corpus
     links: list  # list[Link]
     stories: list  # list[Story]
+    changed: set[str] | None = None
 
 
-def find_stories(corpus: Corpus, settings: Settings) -> Result:
-    """Link and cluster the corpus' articles into stories."""
+def find_stories(
+    corpus: Corpus,
+    settings: Settings,
+    state: object | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Link and cluster the corpus' articles into stories; with ``state``, record the stories
+    and say which are new or grew since the last run."""
     from .cluster import cluster
     from .match import find_links
 
-    links = find_links(corpus.articles, settings)
-    return Result(corpus, links, cluster(corpus.articles, links, settings))
+    tick = progress or _quiet
+    links = find_links(corpus.articles, settings, progress)
+    tick("cluster", 0, 0)
+    result = Result(corpus, links, cluster(corpus.articles, links, settings))
+    if state is not None:
+        result.changed = record_stories(result, state)
+    return result
+
+
+def record_stories(result: Result, state: object) -> set[str]:
+    """Save the story of every stored article; return the stories that are new or grew: those
+    with an article new or changed in this run, or made of articles of several earlier stories."""
+    before: dict[bytes, str] = state.assignments()  # type: ignore[attr-defined]
+    keys = result.corpus.keys
+    changed: set[str] = set()
+    now: dict[bytes, str] = {}
+    for story in result.stories:
+        earlier: set[str | None] = set()
+        for m in story.members:
+            now[keys[m]] = story.id
+            earlier.add(before.get(keys[m]))
+            if m in result.corpus.fresh:
+                earlier.add(None)
+        if None in earlier or len(earlier) > 1:
+            changed.add(story.id)
+    state.save_assignments(now)  # type: ignore[attr-defined]
+    return changed

@@ -19,6 +19,7 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -314,11 +315,17 @@ def _is_term(t: str) -> bool:
     return len(t) > 2
 
 
-def build_features(articles: list[Article], shingle_size: int) -> list[Features]:
+def build_features(
+    articles: list[Article],
+    shingle_size: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Features]:
     """Tokenise every article once; shingles and passages are hashed with numpy."""
     hasher = TokenHasher()
     feats: list[Features] = []
-    for art in articles:
+    for n, art in enumerate(articles):
+        if progress is not None and n % 64 == 0:
+            progress("sketch", n, len(articles))
         toks = tokens(art.text())
         th = hasher(toks)
         sh = shingle_hashes(th, shingle_size)
