@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import sys
@@ -92,6 +93,18 @@ StateOpt = Annotated[
         help="SQLite state: read only new or changed files, remember stories between runs.",
         metavar="PATH",
     ),
+]
+IndexOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--index",
+        help="Keep the state in Redis instead (redis://HOST:PORT/DB), shared by several machines.",
+        metavar="URL",
+    ),
+]
+PrefixOpt = Annotated[
+    str,
+    typer.Option("--index-prefix", help="Prefix of the Redis keys: several corpora, one Redis."),
 ]
 WaitOpt = Annotated[
     float,
@@ -441,13 +454,28 @@ def progress_wanted(quiet: bool) -> bool:
 
 
 @contextlib.contextmanager
-def _state(path: Path | None, settings: Settings, wait: float, rebuild: bool) -> Iterator[Any]:
-    if path is None:
+def _state(opts: dict[str, Any], settings: Settings) -> Iterator[Any]:
+    """The run's store: a local SQLite state (--state), Redis (--index), or none."""
+    path, url = opts.get("state"), opts.get("index")
+    if path is not None and url is not None:
+        raise UsageError("--state and --index are two homes for one store: give one")
+    store: Any
+    if url is not None:
+        from .redisindex import RedisIndex
+
+        store = RedisIndex(
+            url, opts.get("index_prefix") or "newsdedup", settings, opts.get("wait", 0.0),
+            opts.get("rebuild_state", False),
+        )  # fmt: skip
+    elif path is not None:
+        from .state import LocalState
+
+        store = LocalState(
+            str(path), settings, opts.get("wait", 0.0), opts.get("rebuild_state", False)
+        )
+    else:
         yield None
         return
-    from .state import LocalState
-
-    store = LocalState(str(path), settings, wait=wait, rebuild=rebuild)
     try:
         yield store
     finally:
@@ -560,14 +588,15 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
     from .pipeline import find_stories, load
 
     settings = settings_from(opts)
-    if opts.get("new_only") and opts.get("state") is None:
-        raise typer.BadParameter("needs --state PATH", ctx=ctx, param_hint="--new-only")
-    paths = _inputs(
-        ctx, opts["paths"], opts["files_from"], opts["null"], opts.get("state") is not None
-    )
+    stored = opts.get("state") is not None or opts.get("index") is not None
+    if opts.get("new_only") and not stored:
+        raise typer.BadParameter(
+            "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
+        )
+    paths = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
     bar = Bar(progress_wanted(msg.quiet))
     try:
-        with _state(opts.get("state"), settings, opts["wait"], opts["rebuild_state"]) as store:
+        with _state(opts, settings) as store:
             corpus = load(paths, settings, store, bar)
             msg.skipped(corpus.skipped)
             msg.debug(
@@ -613,6 +642,8 @@ def clusters(
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
     new_only: NewOnlyOpt = False,
+    index: IndexOpt = None,
+    index_prefix: PrefixOpt = "newsdedup",
 ) -> None:
     """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
     from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
@@ -682,6 +713,8 @@ def timeline(
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
     new_only: NewOnlyOpt = False,
+    index: IndexOpt = None,
+    index_prefix: PrefixOpt = "newsdedup",
 ) -> None:
     """The merged, source-annotated timeline: one entry per story, in date order."""
     from .merge import timeline as build_timeline
@@ -749,6 +782,8 @@ def pairs(
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
     new_only: NewOnlyOpt = False,
+    index: IndexOpt = None,
+    index_prefix: PrefixOpt = "newsdedup",
 ) -> None:
     """Every linked pair of articles with the kind of link and its scores."""
     from .render import PAIR_COLUMNS, pair_records
@@ -758,6 +793,87 @@ def pairs(
     with _output(output) as out:
         _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
     _finish(result.corpus.skipped)
+
+
+# ---------------------------------------------------------------------------------------------
+# index maintenance
+
+index_app = typer.Typer(
+    help="Look after a state or shared index: its figures, and pruning old articles.",
+    no_args_is_help=True,
+)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("stats")
+def index_stats(
+    state: StateOpt = None,
+    index: IndexOpt = None,
+    index_prefix: PrefixOpt = "newsdedup",
+    num_perm: NumPermOpt = 128,
+    seed: SeedOpt = 1,
+    shingle_size: ShingleOpt = 5,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text or json.")] = Fmt.text,
+) -> None:
+    """Articles, stories, days covered and size of a state (--state) or index (--index)."""
+    if state is None and index is None:
+        raise UsageError("index stats needs --state PATH or --index URL")
+    with _state(locals(), settings_from(locals())) as store:
+        figures = store.stats()
+    if fmt is Fmt.json:
+        print(
+            json.dumps({"schema_version": 1, "command": "index stats", **figures}, sort_keys=True)
+        )
+    elif fmt is Fmt.text:
+        from .render import term_safe
+
+        for key, value in figures.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"{key:<13} {term_safe(str(shown))}")
+    else:
+        raise UsageError(f"index stats has no --format {fmt.value}; use text or json")
+
+
+@index_app.command("prune")
+def index_prune(
+    older_than: Annotated[
+        str,
+        typer.Option("--older-than", help="Age to drop: 90d, 12w, 6m (months of 30 days), 1y."),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Count the age from this date (YYYY-MM-DD), not today."),
+    ] = None,
+    state: StateOpt = None,
+    index: IndexOpt = None,
+    index_prefix: PrefixOpt = "newsdedup",
+    num_perm: NumPermOpt = 128,
+    seed: SeedOpt = 1,
+    shingle_size: ShingleOpt = 5,
+    wait: WaitOpt = 0.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Drop articles dated (else modified) before the cut-off; their unchanged files are not
+    read again. Stories are recomputed on the next run."""
+    import datetime as dt
+
+    if state is None and index is None:
+        raise UsageError("index prune needs --state PATH or --index URL")
+    days = _parse_age(older_than)
+    ref = dt.date.fromisoformat(_iso_date(as_of, "--as-of")) if as_of else dt.date.today()
+    cutoff = (ref - dt.timedelta(days=days)).isoformat()
+    with _state(locals(), settings_from(locals())) as store:
+        n = store.prune(cutoff)
+    Messages(quiet, False).warn(f"pruned {n} article(s) dated before {cutoff}")
+
+
+def _parse_age(text: str) -> int:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*([dwmy]?)\s*", text.lower())
+    if not m:
+        raise UsageError(f"--older-than: not an age: {text!r} (use e.g. 90d, 12w, 6m, 1y)")
+    return int(m.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import InputError
 from .ingest import Found, discover, display_path, read_document
@@ -76,7 +77,7 @@ def _load_incremental(
     st_ = state  # duck-typed: rows, put, touch, remove, articles
     known: dict[bytes, Row] = st_.rows()  # type: ignore[attr-defined]
     fresh: set[bytes] = set()
-    pending: list[tuple[Row, bytes]] = []
+    pending: list[tuple[Row, Article, bytes]] = []
     touched: list[Row] = []
     gone: list[bytes] = []
     skipped: list[Skipped] = []
@@ -85,7 +86,7 @@ def _load_incremental(
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        key = os.fsencode(os.path.realpath(item.ospath))
+        key = st_.key_for(os.fsencode(os.path.realpath(item.ospath)))  # type: ignore[attr-defined]
         ospath = os.fsencode(item.ospath)
         pk = parse_key(settings, display_path(item.ospath), display_path(item.rel))
         row = known.get(key)
@@ -109,11 +110,12 @@ def _load_incremental(
             continue
         size = st.st_size if st else doc.size
         mtime_ns = st.st_mtime_ns if st else 0
-        new = Row(key, ospath, size, mtime_ns, doc.sha256, pk)
         if row is not None and row.sha256 == doc.sha256 and row.parse_key == pk:
-            touched.append(new)  # same bytes, new time stamp
-            continue
-        pending.append((new, encode_article(parse(doc, settings))))
+            touched.append(replace(row, ospath=ospath, size=size, mtime_ns=mtime_ns))
+            continue  # same bytes, new time stamp
+        art = parse(doc, settings)
+        new = Row(key, ospath, size, mtime_ns, doc.sha256, pk, _day(art))
+        pending.append((new, art, encode_article(art)))
         fresh.add(key)
         if len(pending) >= _BATCH:
             st_.put(pending)  # type: ignore[attr-defined]
@@ -123,7 +125,10 @@ def _load_incremental(
     if touched:
         st_.touch(touched)  # type: ignore[attr-defined]
     # files that are gone from the disk leave the store; files merely not named this run stay
-    gone += [k for k in known if k not in fresh and not os.path.exists(os.fsdecode(k))]
+    for key, row in known.items():
+        where = st_.local_path(row)  # type: ignore[attr-defined]
+        if key not in fresh and where is not None and not os.path.exists(where):
+            gone.append(key)
     if gone:
         st_.remove(gone)  # type: ignore[attr-defined]
     keys: list[bytes] = []
@@ -136,6 +141,13 @@ def _load_incremental(
     corpus = Corpus(finalise(articles, settings), skipped, keys)
     corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
     return corpus
+
+
+def _day(art: Article) -> str:
+    """The day an article counts as for pruning: its date, else its file's modification day."""
+    if art.date.value:
+        return art.date.value[:10]
+    return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
 
 
 @dataclass

@@ -59,6 +59,8 @@ class Row:
     mtime_ns: int
     sha256: str
     parse_key: str
+    day: str = ""  # the article's date (YYYY-MM-DD), else its file's modification day
+    pruned: bool = False
 
 
 def parse_key(settings: Settings, shown: str, rel: str) -> str:
@@ -101,6 +103,8 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     parse_key TEXT NOT NULL,
+    day TEXT NOT NULL,
+    pruned INTEGER NOT NULL DEFAULT 0,
     article BLOB NOT NULL,
     added INTEGER NOT NULL
 );
@@ -171,19 +175,29 @@ class LocalState:
 
     # -- files -------------------------------------------------------------------------------
 
-    def rows(self) -> dict[bytes, Row]:
-        cur = self.db.execute("SELECT key, ospath, size, mtime_ns, sha256, parse_key FROM files")
-        return {r[0]: Row(*r) for r in cur}
+    def key_for(self, realpath: bytes) -> bytes:
+        """The store's key of a file (its real path)."""
+        return realpath
 
-    def put(self, items: Iterable[tuple[Row, bytes]]) -> None:
+    def local_path(self, row: Row) -> str | None:
+        """The path to check for the file's existence (None: not this machine's file)."""
+        return os.fsdecode(row.key)
+
+    def rows(self) -> dict[bytes, Row]:
+        cur = self.db.execute(
+            "SELECT key, ospath, size, mtime_ns, sha256, parse_key, day, pruned FROM files"
+        )
+        return {r[0]: Row(*r[:7], bool(r[7])) for r in cur}
+
+    def put(self, items: Iterable[tuple[Row, Article, bytes]]) -> None:
         """Store parsed articles (one transaction: all of them or none)."""
         run = self.runs + 1
         with self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                 [
-                    (r.key, r.ospath, r.size, r.mtime_ns, r.sha256, r.parse_key, blob, run)
-                    for r, blob in items
+                    (r.key, r.ospath, r.size, r.mtime_ns, r.sha256, r.parse_key, r.day, blob, run)
+                    for r, _art, blob in items
                 ],
             )
 
@@ -201,8 +215,21 @@ class LocalState:
 
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         """(key, ospath, encoded article) of every stored file, in walk order."""
-        cur = self.db.execute("SELECT key, ospath, article FROM files")
+        cur = self.db.execute("SELECT key, ospath, article FROM files WHERE pruned = 0")
         yield from sorted(cur, key=lambda r: order_key(r[1]))
+
+    def prune(self, before: str) -> int:
+        """Drop the articles dated before ``before`` (YYYY-MM-DD). Their files are remembered as
+        pruned, so an unchanged file is not read and added again."""
+        with self.db:
+            cur = self.db.execute(
+                "UPDATE files SET pruned = 1, article = x'' WHERE pruned = 0 AND day < ?", (before,)
+            )
+            self.db.execute(
+                "DELETE FROM assign WHERE key IN (SELECT key FROM files WHERE pruned = 1)"
+            )
+        self.db.execute("VACUUM")
+        return cur.rowcount
 
     # -- stories -----------------------------------------------------------------------------
 
@@ -218,18 +245,26 @@ class LocalState:
             self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'runs'")
 
     def stats(self) -> dict[str, object]:
-        files, size = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files"
+        files, size, first, last = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(day), MAX(day) FROM files"
+            " WHERE pruned = 0"
         ).fetchone()
+        pruned = self.db.execute("SELECT COUNT(*) FROM files WHERE pruned = 1").fetchone()[0]
         stories = self.db.execute("SELECT COUNT(DISTINCT story) FROM assign").fetchone()[0]
         meta = dict(self.db.execute("SELECT key, value FROM meta"))
         return {
             "engine": "sqlite",
             "location": self.path,
+            "schema": int(meta.get("schema", 0)),
+            "runs": int(meta.get("runs", 0)),
+            **{name: int(meta[name]) for name in BOUND_SETTINGS if name in meta},
             "articles": files,
-            "bytes": size,
+            "pruned": pruned,
             "stories": stories,
-            **meta,
+            "bytes": size,
+            "first_day": first,
+            "last_day": last,
+            "store_bytes": os.path.getsize(self.path),
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -210,3 +211,30 @@ def test_state_bound_to_its_parameters_and_schema(tmp_path: Path) -> None:
     r = run_cli("clusters", "--state", str(junk), one)
     assert r.returncode == 1 and "not a newsdedup state file" in r.stderr
     assert r.stderr.count("\n") == 1  # one line, no traceback
+
+
+def test_index_stats_and_prune_on_a_local_state(tmp_path: Path) -> None:
+    from .conftest import SAMPLES
+
+    state, folder = tmp_path / "s.db", tmp_path / "news"
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("README.md"))
+    assert run_cli("clusters", "--state", str(state), str(folder)).returncode == 0
+    r = run_cli("index", "stats", "--state", str(state), "-f", "json")
+    stats = json.loads(r.stdout)
+    assert (stats["engine"], stats["articles"], stats["stories"], stats["runs"]) == (
+        "sqlite",
+        15,
+        7,
+        1,
+    )
+    assert stats["first_day"] == "1987-02-26"
+    text = run_cli("index", "stats", "--state", str(state)).stdout
+    assert "articles      15" in text
+    r = run_cli(
+        "index", "prune", "--older-than", "1y", "--as-of", "1990-01-01", "--state", str(state)
+    )
+    assert r.returncode == 0 and "pruned 6 article(s) dated before 1989-01-01" in r.stderr
+    after = run_cli("clusters", "--state", str(state), str(folder), "-v")
+    assert "0 new or changed" in after.stderr and "reuters-" not in after.stdout
+    assert run_cli("index", "prune", "--older-than", "soon", "--state", str(state)).returncode == 2
+    assert run_cli("index", "stats").returncode == 2

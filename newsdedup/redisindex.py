@@ -1,0 +1,436 @@
+"""The shared index: the incremental state kept in Redis, for several machines.
+
+The same interface as :class:`newsdedup.state.LocalState`, so every command works the same with
+``--index redis://HOST:PORT/DB``. Keys (``P`` is ``--index-prefix``):
+
+* ``P:meta`` (hash): schema and the sketch parameters the index is bound to, run count;
+* ``P:files`` (hash): file key → its row (JSON: path, size, mtime, SHA-256, day, host);
+* ``P:art`` (hash): file key → the normalised article (zlib-compressed JSON);
+* ``P:sig`` (hash): file key → its document MinHash signature (uint32 × num_perm);
+* ``P:assign`` (hash): file key → story id at the last run;
+* ``P:lsh…``: datasketch's own ``MinHashLSH`` Redis storage over the document signatures
+  (basename ``P:lsh``), filled with insertion sessions (buffered pipelines);
+* ``P:lsh-pending`` (set): keys stored but not yet in the LSH (the LSH is written after the
+  article, so a run killed in between leaves them here and the next run finishes the work);
+* ``P:lock``: held while a run computes the stories (SET NX with a renewed expiry), so the last
+  run to finish has seen every article written before it started computing.
+
+A file's key is ``host`` NUL ``real path``: machines never overwrite each other's files, and a
+machine drops only its own deleted files. Article writes from several machines at once go to
+separate hash fields in MULTI transactions: none is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .errors import NewsdedupError, UsageError
+from .model import Article
+from .settings import Settings
+from .state import (
+    _OPTION,
+    BOUND_SETTINGS,
+    SCHEMA_VERSION,
+    Row,
+    StateError,
+    StateMismatch,
+    order_key,
+)
+
+T = TypeVar("T")
+
+LOCK_TTL_MS = 30_000  # a dead run's lock expires after this; a live run renews it
+_RETRIES = 6
+
+
+class IndexUnavailable(StateError):
+    """Redis cannot be reached or went away and did not come back within the retries."""
+
+
+def _redis() -> Any:
+    try:
+        import redis
+    except ImportError as exc:  # pragma: no cover - the extra is installed with the tests
+        raise UsageError(
+            "--index redis://… needs the redis client: pip install 'newsdedup[redis]'"
+        ) from exc
+    return redis
+
+
+class RedisIndex:
+    """The state of a run kept in Redis (use as a context manager)."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        settings: Settings,
+        wait: float = 0.0,
+        rebuild: bool = False,
+    ) -> None:
+        redis = _redis()
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+
+        self.url, self.prefix, self.settings, self.wait = url, prefix, settings, wait
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise UsageError(f"--index {url}: not a redis:// URL (redis://HOST:PORT/DB)")
+        try:
+            self.params = redis.connection.parse_url(url)
+        except ValueError as exc:
+            raise UsageError(f"--index {url}: {exc}") from exc
+        self.r = redis.Redis(
+            **self.params,
+            socket_connect_timeout=3,
+            socket_timeout=60,
+            retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), _RETRIES),
+            retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+        )
+        self.host = socket.gethostname().encode("utf-8", "surrogateescape")
+        self._token = uuid.uuid4().hex
+        self._renew: threading.Event | None = None
+        self._lsh: Any = None
+        self._written: set[bytes] = set()
+        p = prefix.encode("utf-8")
+        self.k_meta, self.k_files, self.k_art = p + b":meta", p + b":files", p + b":art"
+        self.k_sig, self.k_assign, self.k_lock = p + b":sig", p + b":assign", p + b":lock"
+        self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
+        self._call("connect", self.r.ping)
+        if rebuild:
+            self._call("rebuild", self._wipe)
+        self._call("check", self._check)
+
+    def __enter__(self) -> RedisIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._unlock()
+        with contextlib.suppress(Exception):
+            self.r.close()
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run a Redis operation; the client retries lost connections with back-off, and what
+        still fails becomes one clear message (the index stays consistent: rerun to complete)."""
+        redis = _redis()
+        try:
+            return fn(*args)
+        except NewsdedupError:
+            raise
+        except redis.exceptions.RedisError as exc:
+            raise IndexUnavailable(
+                f"{self.url}: Redis {what} failed: {exc}"
+                + ("" if what == "connect" else "; the index is consistent, run again to complete")
+            ) from exc
+        except OSError as exc:
+            raise IndexUnavailable(f"{self.url}: Redis {what} failed: {exc}") from exc
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def _wipe(self) -> None:
+        pattern = self.prefix.replace("*", r"\*").encode() + b":*"
+        batch: list[bytes] = []
+        for key in self.r.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                self.r.delete(*batch)
+                batch = []
+        if batch:
+            self.r.delete(*batch)
+
+    def _check(self) -> None:
+        want = {name: str(getattr(self.settings, name)) for name in BOUND_SETTINGS}
+        # the first run to arrive writes the parameters; a racing run reads them
+        if self.r.hsetnx(self.k_meta, "schema", str(SCHEMA_VERSION)):
+            self.r.hset(self.k_meta, mapping={**want, "runs": 0, "created_by": "newsdedup"})
+        meta = {k.decode(): v.decode() for k, v in self.r.hgetall(self.k_meta).items()}
+        for _ in range(50):  # a racing creator writes the rest a moment later
+            if all(name in meta for name in BOUND_SETTINGS):
+                break
+            time.sleep(0.02)
+            meta = {k.decode(): v.decode() for k, v in self.r.hgetall(self.k_meta).items()}
+        where = f"{self.url} (prefix {self.prefix})"
+        if meta.get("schema") != str(SCHEMA_VERSION):
+            raise StateMismatch(
+                f"{where}: index schema {meta.get('schema', '?')}, this newsdedup uses "
+                f"{SCHEMA_VERSION}; add --rebuild-state to make it afresh"
+            )
+        for name, value in want.items():
+            if meta.get(name) != value:
+                raise StateMismatch(
+                    f"{where}: index made with {_OPTION[name]} {meta.get(name)}, this run asks "
+                    f"for {value}; use the same value, or add --rebuild-state to make it afresh"
+                )
+
+    @property
+    def lsh(self) -> Any:
+        if self._lsh is None:
+            from datasketch import MinHashLSH
+
+            from .match import DOC_LSH_THRESHOLD
+
+            cfg = {k: v for k, v in self.params.items() if k in ("host", "port", "db", "password",
+                                                                  "username", "path")}  # fmt: skip
+            self._lsh = MinHashLSH(
+                threshold=DOC_LSH_THRESHOLD,
+                num_perm=self.settings.num_perm,
+                storage_config={"type": "redis", "basename": self.lsh_base, "redis": cfg},
+            )
+        return self._lsh
+
+    # -- files -------------------------------------------------------------------------------
+
+    def key_for(self, realpath: bytes) -> bytes:
+        return self.host + b"\0" + realpath
+
+    def local_path(self, row: Row) -> str | None:
+        host, _, path = row.key.partition(b"\0")
+        return path.decode("utf-8", "surrogateescape") if host == self.host else None
+
+    def rows(self) -> dict[bytes, Row]:
+        raw = self._call("read", self.r.hgetall, self.k_files)
+        return {key: _row(key, value) for key, value in raw.items()}
+
+    def put(self, items: Iterable[tuple[Row, Article, bytes]]) -> None:
+        """Store parsed articles and their signatures in one transaction, then index them."""
+        items = list(items)
+        if not items:
+            return
+        sigs = self._signatures([art for _, art, _ in items])
+
+        def write() -> None:
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hset(self.k_files, mapping={r.key: _row_json(r) for r, _, _ in items})
+            pipe.hset(self.k_art, mapping={r.key: blob for r, _, blob in items})
+            pipe.hset(
+                self.k_sig,
+                mapping={r.key: sig.tobytes() for (r, _, _), sig in zip(items, sigs, strict=True)},
+            )
+            pipe.hdel(self.k_assign, *[r.key for r, _, _ in items])
+            pipe.sadd(self.k_pending, *[r.key for r, _, _ in items])
+            pipe.execute()
+
+        self._call("write", write)
+        self._written.update(r.key for r, _, _ in items)
+
+    def _signatures(self, articles: list[Article]) -> np.ndarray:
+        from .sketch import Permutations, TokenHasher, shingle_hashes, tokens
+
+        hasher = TokenHasher()
+        sets = [
+            shingle_hashes(hasher(tokens(a.text())), self.settings.shingle_size) for a in articles
+        ]
+        return Permutations(self.settings.num_perm, self.settings.seed).signatures(sets)
+
+    def _flush_pending(self) -> None:
+        """Put the stored-but-unindexed signatures into the LSH (replacing a changed file's old
+        entry), then clear them from the pending set. Runs under the story lock: one process at
+        a time, and it also finishes what a killed run left."""
+        pending = sorted(self.r.smembers(self.k_pending))
+        if not pending:
+            return
+        from .sketch import Permutations
+
+        perms = Permutations(self.settings.num_perm, self.settings.seed)
+        sigs = self.r.hmget(self.k_sig, pending)
+        lsh = self.lsh
+        stale = [k for k in pending if k in lsh]
+        if stale:
+            with lsh.deletion_session() as session:
+                for k in stale:
+                    session.remove(k)
+        with lsh.insertion_session(buffer_size=10_000) as session:
+            for key, sig in zip(pending, sigs, strict=True):
+                if sig is not None:
+                    session.insert(key, perms.lean(np.frombuffer(sig, dtype=np.uint32)))
+        self.r.srem(self.k_pending, *pending)
+
+    def touch(self, rows: Iterable[Row]) -> None:
+        mapping = {r.key: _row_json(r) for r in rows}
+        if mapping:
+            self._call("write", self.r.hset, self.k_files, None, None, mapping)
+
+    def remove(self, keys: Iterable[bytes]) -> None:
+        keys = list(keys)
+        if not keys:
+            return
+
+        self._lock()
+
+        def drop() -> None:
+            lsh = self.lsh
+            present = [k for k in keys if k in lsh]
+            if present:
+                with lsh.deletion_session() as session:
+                    for k in present:
+                        session.remove(k)
+            pipe = self.r.pipeline(transaction=True)
+            for name in (self.k_files, self.k_art, self.k_sig, self.k_assign):
+                pipe.hdel(name, *keys)
+            pipe.srem(self.k_pending, *keys)
+            pipe.execute()
+
+        self._call("remove", drop)
+
+    def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """Every stored article, in walk order. Takes the story lock first: what this run reads
+        and the stories it saves are one consistent step."""
+        self._lock()
+        self._call("index", self._flush_pending)
+        rows = self.rows()
+        lost = [k for k in self._written if k not in rows]
+        if lost:  # Redis restarted without persistence while this run was writing
+            raise IndexUnavailable(
+                f"{self.url}: Redis lost {len(lost)} article(s) this run wrote (restarted without"
+                " persistence?); nothing was printed: run again to complete"
+            )
+        keys = sorted(
+            (k for k, r in rows.items() if not r.pruned), key=lambda k: order_key(rows[k].ospath)
+        )
+        out: list[tuple[bytes, bytes, bytes]] = []
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start : start + 2000]
+            blobs = self._call("read", self.r.hmget, self.k_art, chunk)
+            out.extend((k, rows[k].ospath, b) for k, b in zip(chunk, blobs, strict=True) if b)
+        return iter(out)
+
+    def prune(self, before: str) -> int:
+        rows = self.rows()
+        old = [r for r in rows.values() if not r.pruned and r.day < before]
+        if not old:
+            return 0
+        self._lock()
+        lsh = self.lsh
+
+        def drop() -> None:
+            keys = [r.key for r in old]
+            present = [k for k in keys if k in lsh]
+            if present:
+                with lsh.deletion_session() as session:
+                    for k in present:
+                        session.remove(k)
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
+            for name in (self.k_art, self.k_sig, self.k_assign):
+                pipe.hdel(name, *keys)
+            pipe.execute()
+
+        self._call("prune", drop)
+        self._unlock()
+        return len(old)
+
+    # -- stories -----------------------------------------------------------------------------
+
+    def assignments(self) -> dict[bytes, str]:
+        raw = self._call("read", self.r.hgetall, self.k_assign)
+        return {k: v.decode() for k, v in raw.items()}
+
+    def save_assignments(self, assign: dict[bytes, str]) -> None:
+        def write() -> None:
+            pipe = self.r.pipeline(transaction=True)
+            pipe.delete(self.k_assign)
+            if assign:
+                pipe.hset(self.k_assign, mapping=dict(sorted(assign.items())))
+            pipe.hincrby(self.k_meta, "runs", 1)
+            pipe.execute()
+
+        self._call("write", write)
+        self._unlock()
+
+    def stats(self) -> dict[str, object]:
+        rows = self.rows()
+        live = [r for r in rows.values() if not r.pruned]
+        meta = {
+            k.decode(): v.decode()
+            for k, v in self._call("read", self.r.hgetall, self.k_meta).items()
+        }
+        stories = set(self.assignments().values())
+        days = sorted(r.day for r in live if r.day)
+        hosts = sorted({r.key.partition(b"\0")[0].decode("utf-8", "replace") for r in live})
+        return {
+            "engine": "redis",
+            "location": f"{self.url} (prefix {self.prefix})",
+            "schema": int(meta.get("schema", 0)),
+            "runs": int(meta.get("runs", 0)),
+            **{name: int(meta[name]) for name in BOUND_SETTINGS if name in meta},
+            "articles": len(live),
+            "pruned": len(rows) - len(live),
+            "stories": len(stories),
+            "bytes": sum(r.size for r in live),
+            "first_day": days[0] if days else None,
+            "last_day": days[-1] if days else None,
+            "hosts": hosts,
+            "unindexed": self._call("read", self.r.scard, self.k_pending),
+        }
+
+    # -- the story lock ----------------------------------------------------------------------
+
+    def _lock(self) -> None:
+        if self._renew is not None:
+            return
+        deadline = time.monotonic() + self.wait
+        while not self._call("lock", self.r.set, self.k_lock, self._token, None, LOCK_TTL_MS, True):
+            if time.monotonic() >= deadline:
+                raise StateError(
+                    f"{self.url} (prefix {self.prefix}): index in use by another newsdedup run; "
+                    "try again later or wait for it with --wait SECONDS"
+                )
+            time.sleep(0.1)
+        stop = threading.Event()
+        self._renew = stop
+        renew = self.r.register_script(_RENEW)
+
+        def keep() -> None:
+            while not stop.wait(LOCK_TTL_MS / 3000):
+                with contextlib.suppress(Exception):
+                    renew(keys=[self.k_lock], args=[self._token, LOCK_TTL_MS])
+
+        threading.Thread(target=keep, daemon=True, name="newsdedup-lock").start()
+
+    def _unlock(self) -> None:
+        if self._renew is None:
+            return
+        self._renew.set()
+        self._renew = None
+        with contextlib.suppress(Exception):
+            self.r.register_script(_RELEASE)(keys=[self.k_lock], args=[self._token])
+
+
+# the lock is renewed or released only by the run that holds it
+_RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"""
+_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1]) else return 0 end"""
+
+
+def _row_json(r: Row, pruned: bool | None = None) -> bytes:
+    return json.dumps(
+        [
+            r.ospath.decode("utf-8", "surrogateescape"),
+            r.size,
+            r.mtime_ns,
+            r.sha256,
+            r.parse_key,
+            r.day,
+            r.pruned if pruned is None else pruned,
+        ],
+        ensure_ascii=True,
+    ).encode()
+
+
+def _row(key: bytes, value: bytes) -> Row:
+    ospath, size, mtime_ns, sha, pk, day, pruned = json.loads(value)
+    return Row(key, ospath.encode("utf-8", "surrogateescape"), size, mtime_ns, sha, pk, day, pruned)
