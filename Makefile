@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/index_insert.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -187,7 +187,14 @@ class RedisIndex:
             self._lsh = MinHashLSH(
                 threshold=DOC_LSH_THRESHOLD,
                 num_perm=self.settings.num_perm,
-                storage_config={"type": "redis", "basename": self.lsh_base, "redis": cfg},
+                storage_config={
+                    "type": "redis",
+                    "basename": self.lsh_base,
+                    "redis": cfg,
+                    # a killed run is finished from the pending set, not by MULTI: a plain
+                    # pipeline halves the replies to parse
+                    "redis_buffer": {"transaction": False},
+                },
             )
         return self._lsh
 
