@@ -193,6 +193,15 @@ ShingleOpt = Annotated[
     int,
     typer.Option("--shingle-size", help="Words per shingle for reprint detection.", min=2, max=12),
 ]
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Processes to use (0: one per core). Output is the same for any N.",
+        min=0,
+    ),
+]
 FailDupOpt = Annotated[
     bool,
     typer.Option("--fail-on-duplicates", help="Exit 3 if any story has more than one article."),
@@ -515,6 +524,7 @@ def inspect(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
@@ -634,6 +644,7 @@ def clusters(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
@@ -705,6 +716,7 @@ def timeline(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
@@ -775,6 +787,7 @@ def pairs(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,

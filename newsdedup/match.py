@@ -194,7 +194,7 @@ def find_links(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Link]:
     """All verified links between the articles, sorted by (a, b)."""
-    feats = build_features(articles, settings.shingle_size, progress)
+    feats = build_features(articles, settings.shingle_size, progress, settings.jobs)
     days = [day_number(a) for a in articles]
     weigh_terms(feats, days)
     perms = Permutations(settings.num_perm, settings.seed)

@@ -6,11 +6,13 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from .errors import InputError
 from .ingest import Found, discover, display_path, read_document
 from .model import Article, Skipped
 from .normalise import finalise, parse
+from .parallel import ordered_map
 from .settings import Settings
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
@@ -57,16 +59,21 @@ def load(
         return _load_incremental(items, settings, state, tick)
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for n, item in enumerate(items, 1):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        try:
-            articles.append(parse(read_document(item, settings), settings))
-        except InputError as exc:
-            skipped.append(Skipped(exc.path, exc.reason))
+    work = partial(_read_parse, settings=settings)
+    for n, done in enumerate(ordered_map(work, items, settings.jobs), 1):
+        (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         tick("read", n, len(items))
     return Corpus(finalise(articles, settings), skipped)
+
+
+def _read_parse(item: Found | Skipped, settings: Settings) -> Article | Skipped:
+    """One input: its parsed article, or why it was skipped (runs in a worker with --jobs)."""
+    if isinstance(item, Skipped):
+        return item
+    try:
+        return parse(read_document(item, settings), settings)
+    except InputError as exc:
+        return Skipped(exc.path, exc.reason)
 
 
 def _load_incremental(

@@ -27,7 +27,7 @@ class Settings:
     shingle_size: int = 5
     threshold: float = 0.12  # TF-IDF cosine (burst-weighted) needed for a "same facts" link
     window_days: int = 1
-    jobs: int = 1
+    jobs: int = 1  # processes for reading and sketching; 0: one per core
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -35,6 +35,8 @@ class Settings:
             raise UsageError("--num-perm must be between 16 and 1024")
         if not 0.0 < self.threshold <= 1.0:
             raise UsageError("--threshold must be in (0, 1]")
+        if self.jobs < 0:
+            raise UsageError("--jobs must be zero (one per core) or more")
         if self.window_days < 0:
             raise UsageError("--window must be zero or more days")
         if self.shingle_size < 2 or self.shingle_size > 12:

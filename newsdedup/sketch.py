@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -319,13 +320,38 @@ def build_features(
     articles: list[Article],
     shingle_size: int,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int = 1,
 ) -> list[Features]:
-    """Tokenise every article once; shingles and passages are hashed with numpy."""
+    """Tokenise every article once; shingles and passages are hashed with numpy. With several
+    jobs, forked workers take ranges of the list (results in order: identical output)."""
+    from .parallel import SHARED, ordered_map
+
+    step = 256
+    ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
+    SHARED["articles"] = articles
+    try:
+        feats: list[Features] = []
+        work = partial(_features_of_range, shingle_size=shingle_size)
+        for part in ordered_map(work, ranges, jobs, chunksize=1, min_items=2):
+            feats.extend(part)
+            if progress is not None:
+                progress("sketch", len(feats), len(articles))
+        return feats
+    finally:
+        SHARED.pop("articles", None)
+
+
+def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> list[Features]:
+    from .parallel import SHARED
+
+    lo, hi = bounds
+    return _features(SHARED["articles"][lo:hi], shingle_size)
+
+
+def _features(articles: list[Article], shingle_size: int) -> list[Features]:
     hasher = TokenHasher()
     feats: list[Features] = []
-    for n, art in enumerate(articles):
-        if progress is not None and n % 64 == 0:
-            progress("sketch", n, len(articles))
+    for art in articles:
         toks = tokens(art.text())
         th = hasher(toks)
         sh = shingle_hashes(th, shingle_size)

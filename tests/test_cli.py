@@ -172,3 +172,14 @@ def test_output_through_a_symlink_replaces_the_target_not_the_link(tmp_path: Pat
     assert run_cli("clusters", "-o", str(link), "samples/reuters-00001.txt").returncode == 0
     assert link.is_symlink() and target.read_text().startswith("path\tstory")
     assert (target.stat().st_mode & 0o777) == 0o640
+
+
+def test_jobs_do_not_change_output(data: Path) -> None:
+    """Reading and sketching spread over processes give byte-identical output."""
+    root = str(data / "meter-dev")
+    one = run_cli("timeline", "-f", "jsonl", "--jobs", "1", root)
+    two = run_cli("timeline", "-f", "jsonl", "--jobs", "2", root)
+    many = run_cli("timeline", "-f", "jsonl", "-j", "3", root)
+    assert one.returncode == 0 and one.stdout
+    assert one.stdout == two.stdout == many.stdout
+    assert run_cli("clusters", "--jobs", "-1", root).returncode == 2
