@@ -38,6 +38,7 @@ from .sketch import (
 )
 
 REPRINT_CONTAINMENT = 0.8
+APPROX_MARGIN = 0.25  # estimated Jaccard this far below a reprint's need skips the exact check
 NEAR_IDENTICAL = 0.9
 PASSAGE_THRESHOLD = 0.5
 PASSAGE_MAX_DOCS = 25  # a sentence in more articles than this is a stock phrase, not evidence
@@ -225,7 +226,9 @@ def find_links(
     clock = [hours(art) for art in articles]
 
     def check(pairs: set[tuple[int, int]]) -> None:
-        for n, (a, b) in enumerate(sorted(pairs)):
+        ordered = sorted(pairs)
+        approx = _approx_jaccard(doc_sigs, ordered)
+        for n, (a, b) in enumerate(ordered):
             if progress is not None and n % 1024 == 0:
                 progress("verify", n, len(pairs))
             da, db = days[a], days[b]
@@ -236,7 +239,9 @@ def find_links(
                 ha, hb = clock[a], clock[b]
                 same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
             shared = passages.get((a, b), 0)
-            link = verify(a, b, feats[a], feats[b], shared, gap, same_source, settings)
+            link = verify(
+                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[n])
+            )
             if link is not None:
                 found[(a, b)] = link
 
@@ -325,6 +330,15 @@ def slug_links(
     return out
 
 
+def _approx_jaccard(sigs: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Estimated Jaccard of each pair: the share of equal MinHash values (vectorised)."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    for lo in range(0, len(pairs), 65536):
+        chunk = np.asarray(pairs[lo : lo + 65536], dtype=np.int64).reshape(-1, 2)
+        out[lo : lo + len(chunk)] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+    return out
+
+
 def _shares_distinctive(fa: Features, fb: Features) -> bool:
     """At least one of each article's most distinctive terms is among the other's."""
     return len(set(fa.top_terms) & set(fb.top_terms)) >= MIN_SHARED_TERMS
@@ -333,21 +347,52 @@ def _shares_distinctive(fa: Features, fb: Features) -> bool:
 def verify(
     a: int, b: int, fa: Features, fb: Features, shared: int,
     gap_days: int | None, same_source: bool, settings: Settings,
+    approx: float | None = None,
 ) -> Link | None:  # fmt: skip
     """Score one candidate pair exactly and decide whether (and how) it links.
 
     Articles dated further apart than the window link only when near-identical; so do two
     articles of one source on different days (a source does not rewrite its own story the next
-    day: that is a follow-up, or a recurring template item)."""
-    jac, cont = jaccard_containment(fa.shingles, fb.shingles)
-    cos = cosine(fa.terms, fb.terms)
+    day: that is a follow-up, or a recurring template item).
+
+    ``approx`` is the pair's Jaccard estimated from the MinHash signatures. It only spares the
+    exact shingle intersection where the estimate is far (``APPROX_MARGIN``, over five standard
+    errors at 128 permutations) below what a reprint needs; every link is scored exactly."""
+    la, lb = len(fa.shingles), len(fb.shingles)
     far = gap_days is not None and (
         gap_days > settings.window_days or (same_source and gap_days > 0)
     )
     if far:
+        if approx is not None and approx < NEAR_IDENTICAL - APPROX_MARGIN:
+            return None
+        jac, cont = jaccard_containment(fa.shingles, fb.shingles)
         if jac >= NEAR_IDENTICAL:
-            return Link(a, b, "reprint", jac, jac, cont, shared, cos)
+            return Link(a, b, "reprint", jac, jac, cont, shared, cosine(fa.terms, fb.terms))
         return None
+    exact: tuple[float, float] | None = None
+    small, large = min(la, lb), max(la, lb)
+    if small >= 3:
+        # containment ≥ c of the smaller set means Jaccard ≥ c·m / ((1 - c)·m + M)
+        need = REPRINT_CONTAINMENT * small / ((1 - REPRINT_CONTAINMENT) * small + large)
+        if approx is None or approx >= need - APPROX_MARGIN:
+            exact = jaccard_containment(fa.shingles, fb.shingles)
+            if exact[1] >= REPRINT_CONTAINMENT:
+                jac, cont = exact
+                return Link(a, b, "reprint", cont, jac, cont, shared, cosine(fa.terms, fb.terms))
+    if shared >= 2:
+        cos = cosine(fa.terms, fb.terms)
+        if cos >= PASSAGE_MIN_COSINE:
+            jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+            few = max(1, min(len(fa.passages), len(fb.passages)))
+            return Link(
+                a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
+            )
+    if _shares_distinctive(fa, fb):
+        cos = cosine(fa.terms, fb.terms)
+        if cos >= settings.threshold:
+            jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+            return Link(a, b, "same facts", cos, jac, cont, shared, cos)
+    return None
     if cont >= REPRINT_CONTAINMENT and min(len(fa.shingles), len(fb.shingles)) >= 3:
         return Link(a, b, "reprint", cont, jac, cont, shared, cos)
     if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
