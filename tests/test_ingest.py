@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,14 +108,49 @@ def test_every_input_is_accounted_for(tmp_path: Path) -> None:
     assert len(docs_l) == 2
 
 
-def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("running as root: permissions cannot make a file unreadable")
-    f = tmp_path / "locked.txt"
-    f.write_text("text")
-    f.chmod(0)
-    docs, skipped = ingest([str(tmp_path)], Settings())
-    assert not docs and skipped[0].reason == "permission denied"
+def _as_unprivileged(fn: Callable[[], object]) -> object:
+    """Run ``fn`` in a forked child that dropped root to nobody (permissions bind it), and return
+    its JSON-able result; as a normal user, just run it."""
+    if os.geteuid() != 0:
+        return fn()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 0
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            payload = json.dumps(fn()).encode()
+        except BaseException as exc:  # report anything to the parent
+            payload, code = json.dumps({"error": repr(exc)}).encode(), 1
+        with os.fdopen(write_end, "wb") as fh:
+            fh.write(payload)
+        os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        data = fh.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def test_unreadable_file_is_skipped() -> None:
+    # a folder every user may enter (pytest's tmp_path is private to root), a file no one may read
+    folder = Path(tempfile.mkdtemp(prefix="newsdedup-perm-"))
+    try:
+        folder.chmod(0o755)
+        f = folder / "locked.txt"
+        f.write_text("text")
+        f.chmod(0)
+
+        def run() -> object:
+            docs, skipped = ingest([str(folder)], Settings())
+            return [len(docs), [s.reason for s in skipped]]
+
+        assert _as_unprivileged(run) == [0, ["permission denied"]]
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_discovery_is_sorted_and_recursive(tmp_path: Path) -> None:
