@@ -37,12 +37,11 @@ from .errors import NewsdedupError, UsageError
 from .model import Article
 from .settings import Settings
 from .state import (
-    _OPTION,
     BOUND_SETTINGS,
     SCHEMA_VERSION,
     Row,
     StateError,
-    StateMismatch,
+    check_bound,
     order_key,
 )
 
@@ -162,18 +161,7 @@ class RedisIndex:
                 break
             time.sleep(0.02)
             meta = {k.decode(): v.decode() for k, v in self.r.hgetall(self.k_meta).items()}
-        where = f"{self.url} (prefix {self.prefix})"
-        if meta.get("schema") != str(SCHEMA_VERSION):
-            raise StateMismatch(
-                f"{where}: index schema {meta.get('schema', '?')}, this newsdedup uses "
-                f"{SCHEMA_VERSION}; add --rebuild-state to make it afresh"
-            )
-        for name, value in want.items():
-            if meta.get(name) != value:
-                raise StateMismatch(
-                    f"{where}: index made with {_OPTION[name]} {meta.get(name)}, this run asks "
-                    f"for {value}; use the same value, or add --rebuild-state to make it afresh"
-                )
+        check_bound(meta, self.settings, f"{self.url} (prefix {self.prefix})", "index")
 
     @property
     def lsh(self) -> Any:
@@ -254,16 +242,21 @@ class RedisIndex:
         perms = Permutations(self.settings.num_perm, self.settings.seed)
         sigs = self.r.hmget(self.k_sig, pending)
         lsh = self.lsh
-        stale = [k for k in pending if k in lsh]
-        if stale:
-            with lsh.deletion_session() as session:
-                for k in stale:
-                    session.remove(k)
+        self._unindex(pending)
         with lsh.insertion_session(buffer_size=10_000) as session:
             for key, sig in zip(pending, sigs, strict=True):
                 if sig is not None:
                     session.insert(key, perms.lean(np.frombuffer(sig, dtype=np.uint32)))
         self.r.srem(self.k_pending, *pending)
+
+    def _unindex(self, keys: list[bytes]) -> None:
+        """Take these keys out of the LSH, where they are in it (a deletion session)."""
+        lsh = self.lsh
+        present = [k for k in keys if k in lsh]
+        if present:
+            with lsh.deletion_session() as session:
+                for k in present:
+                    session.remove(k)
 
     def touch(self, rows: Iterable[Row]) -> None:
         mapping = {r.key: _row_json(r) for r in rows}
@@ -278,12 +271,7 @@ class RedisIndex:
         self._lock()
 
         def drop() -> None:
-            lsh = self.lsh
-            present = [k for k in keys if k in lsh]
-            if present:
-                with lsh.deletion_session() as session:
-                    for k in present:
-                        session.remove(k)
+            self._unindex(keys)
             pipe = self.r.pipeline(transaction=True)
             for name in (self.k_files, self.k_art, self.k_sig, self.k_assign):
                 pipe.hdel(name, *keys)
@@ -320,15 +308,10 @@ class RedisIndex:
         if not old:
             return 0
         self._lock()
-        lsh = self.lsh
 
         def drop() -> None:
             keys = [r.key for r in old]
-            present = [k for k in keys if k in lsh]
-            if present:
-                with lsh.deletion_session() as session:
-                    for k in present:
-                        session.remove(k)
+            self._unindex(keys)
             pipe = self.r.pipeline(transaction=True)
             pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
             for name in (self.k_art, self.k_sig, self.k_assign):

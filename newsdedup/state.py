@@ -41,6 +41,22 @@ BOUND_SETTINGS = ("num_perm", "seed", "shingle_size")
 _OPTION = {"num_perm": "--num-perm", "seed": "--seed", "shingle_size": "--shingle-size"}
 
 
+def check_bound(meta: dict[str, str], settings: Settings, where: str, what: str) -> None:
+    """Refuse a store of another schema or made with other sketch parameters."""
+    if meta.get("schema") != str(SCHEMA_VERSION):
+        raise StateMismatch(
+            f"{where}: {what} schema {meta.get('schema', '?')}, this newsdedup uses "
+            f"{SCHEMA_VERSION}; add --rebuild-state to make it afresh"
+        )
+    for name in BOUND_SETTINGS:
+        value = str(getattr(settings, name))
+        if meta.get(name) != value:
+            raise StateMismatch(
+                f"{where}: {what} made with {_OPTION[name]} {meta.get(name)}, this run asks "
+                f"for {value}; use the same value, or add --rebuild-state to make it afresh"
+            )
+
+
 class StateError(NewsdedupError):
     """The state cannot be used (locked, damaged, not ours)."""
 
@@ -156,17 +172,7 @@ class LocalState:
                     [("schema", str(SCHEMA_VERSION)), ("runs", "0"), *want.items()],
                 )
             return
-        if meta.get("schema") != str(SCHEMA_VERSION):
-            raise StateMismatch(
-                f"{self.path}: state schema {meta.get('schema', '?')}, this newsdedup uses "
-                f"{SCHEMA_VERSION}; add --rebuild-state to make it afresh"
-            )
-        for name, value in want.items():
-            if meta.get(name) != value:
-                raise StateMismatch(
-                    f"{self.path}: state made with {_OPTION[name]} {meta.get(name)}, this run "
-                    f"asks for {value}; use the same value, or add --rebuild-state to make it afresh"
-                )
+        check_bound(meta, settings, self.path, "state")
 
     @property
     def runs(self) -> int:
