@@ -115,16 +115,21 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+#: LSH buckets grouped by size: size k → a (buckets × k) matrix, each row a bucket's members in
+#: ascending order. Grouping by size keeps every step vectorised (no Python call per bucket).
+Buckets = dict[int, np.ndarray]
+
+
 def band_buckets(
     sigs: np.ndarray, bands: int, rows: int, valid: np.ndarray | None = None
-) -> list[np.ndarray]:
-    """LSH banding, vectorised: for each band, the groups (≥ 2 members, sorted) of rows whose
-    band values are all equal. It is MinHashLSH's bucketing done with one sort per band instead
-    of a Python call per item and band; rows not ``valid`` (empty sets) are left out."""
+) -> Buckets:
+    """LSH banding, vectorised: for each band, the groups (≥ 2 members) of rows whose band
+    values are all equal. It is MinHashLSH's bucketing done with one sort per band instead of a
+    Python call per item and band; rows not ``valid`` (empty sets) are left out."""
     ids = np.arange(len(sigs)) if valid is None else np.flatnonzero(valid)
-    out: list[np.ndarray] = []
+    found: dict[int, list[np.ndarray]] = defaultdict(list)
     if len(ids) < 2:
-        return out
+        return {}
     sub = sigs[ids].astype(np.uint64)
     for band in range(bands):
         key = np.zeros(len(ids), dtype=np.uint64)
@@ -135,58 +140,117 @@ def band_buckets(
         sk = key[order]
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         sizes = np.diff(np.r_[starts, len(sk)])
-        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-            out.append(np.sort(ids[order[start : start + size]]))
-    return out
+        for k in np.unique(sizes[sizes > 1]).tolist():
+            first = starts[sizes == k]
+            found[k].append(ids[order[first[:, None] + np.arange(k)]])
+    return {k: np.sort(np.concatenate(found[k]), axis=1) for k in sorted(found)}
 
 
-def bucket_pairs(buckets: list[np.ndarray], max_size: int | None = None) -> set[tuple[int, int]]:
-    """Every pair (i < j) sharing a bucket; buckets over ``max_size`` are skipped."""
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets:
-        if max_size is not None and len(members) > max_size:
+def group_rows(groups: list[list[int]] | list[np.ndarray]) -> Buckets:
+    """Buckets from plain lists of members (any order)."""
+    found: dict[int, list[np.ndarray]] = defaultdict(list)
+    for g in groups:
+        if len(g) > 1:
+            found[len(g)].append(np.sort(np.asarray(g, dtype=np.int64)))
+    return {k: np.stack(v) for k, v in sorted(found.items())}
+
+
+_NO_CODES = np.empty(0, dtype=np.int64)
+
+
+def pair_codes(buckets: Buckets, n: int, max_size: int | None = None) -> np.ndarray:
+    """Every pair (i < j) sharing a bucket as a code ``i * n + j``: sorted, unique, 8 bytes a
+    pair (a set of tuples costs over ten times that). Buckets over ``max_size`` are skipped."""
+    done: list[np.ndarray] = []
+    for k, rows in buckets.items():
+        if max_size is not None and k > max_size:
             continue
-        m = members.tolist()
-        for x in range(len(m)):
-            for y in range(x + 1, len(m)):
-                pairs.add((m[x], m[y]))
-    return pairs
+        i, j = np.triu_indices(k, 1)
+        m = rows.astype(np.int64)
+        step = max(1, 8_000_000 // len(i))  # bounded memory for large buckets
+        for lo in range(0, len(m), step):
+            part = m[lo : lo + step]
+            done.append(np.unique((part[:, i] * n + part[:, j]).ravel()))
+    if not done:
+        return _NO_CODES
+    return np.unique(np.concatenate(done))
+
+
+def set_jaccard(
+    sets: list[np.ndarray], firsts: np.ndarray, seconds: np.ndarray, chunk: int = 200_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact intersection sizes and Jaccard of many pairs of sorted, unique 32-bit hash sets,
+    vectorised: each pair's two sets are tagged with the pair's number, sorted together, and
+    equal neighbours counted."""
+    lengths = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
+    offsets = np.r_[0, np.cumsum(lengths)]
+    flat = np.concatenate(sets).astype(np.int64) if len(sets) else _NO_CODES
+    inter = np.zeros(len(firsts), dtype=np.int64)
+    for lo in range(0, len(firsts), chunk):
+        a, b = firsts[lo : lo + chunk], seconds[lo : lo + chunk]
+        tags: list[np.ndarray] = []
+        for side in (a, b):
+            ln = lengths[side]
+            pair = np.repeat(np.arange(len(side), dtype=np.int64), ln)
+            # positions of each member: offsets[side] + 0..len-1
+            start = np.repeat(offsets[side] - np.r_[0, np.cumsum(ln)[:-1]], ln)
+            pos = start + np.arange(int(ln.sum()), dtype=np.int64)
+            tags.append((pair << 32) | flat[pos])
+        both = np.sort(np.concatenate(tags))
+        same = both[1:][both[1:] == both[:-1]] >> 32
+        inter[lo : lo + len(a)] = np.bincount(same, minlength=len(a))
+    union = lengths[firsts] + lengths[seconds] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    return inter, jac
 
 
 def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], int]:
     """For each pair of articles, how many sentences they share: banded LSH at Jaccard ≈ 0.5
-    over sentence 3-shingles, every candidate verified exactly."""
-    owners: list[tuple[int, int]] = []
-    sets: list[np.ndarray] = []
-    for d, f in enumerate(feats):
-        for k, p in enumerate(f.passages):
-            owners.append((d, k))
-            sets.append(p)
+    over sentence 3-shingles, every candidate verified exactly (all vectorised)."""
+    counts = np.fromiter((len(f.passages) for f in feats), dtype=np.int64, count=len(feats))
+    sets = [p for f in feats for p in f.passages]
     if not sets:
         return {}
+    doc_of = np.repeat(np.arange(len(feats), dtype=np.int64), counts)
+    sent_of = np.arange(len(sets), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     perms = Permutations(PASSAGE_PERM, seed + 1)
     sigs = perms.signatures(sets)
-    doc_of = np.fromiter((o[0] for o in owners), dtype=np.int64, count=len(owners))
-    buckets = []
-    for members in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, PASSAGE_PERM)):
+    buckets: Buckets = {}
+    for k, rows in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, PASSAGE_PERM)).items():
         # a sentence in many articles is a stock phrase (or a flood of copies): no evidence
-        if len(members) > PASSAGE_MAX_HITS or len(np.unique(doc_of[members])) > PASSAGE_MAX_DOCS:
+        if k > PASSAGE_MAX_HITS:
             continue
-        buckets.append(members)
-    matched: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
-    for x, y in sorted(bucket_pairs(buckets)):
-        (d, k), (e, k2) = owners[x], owners[y]
-        if d == e:
-            continue
-        a, b = sets[x], sets[y]
-        inter = len(np.intersect1d(a, b, assume_unique=True))
-        if inter / (len(a) + len(b) - inter) < PASSAGE_THRESHOLD:
-            continue  # LSH false positive
-        left, right = matched.setdefault((d, e) if d < e else (e, d), (set(), set()))
-        left.add(k if d < e else k2)
-        right.add(k2 if d < e else k)
+        docs = np.sort(doc_of[rows], axis=1)
+        distinct = 1 + (docs[:, 1:] != docs[:, :-1]).sum(axis=1)
+        keep = rows[distinct <= PASSAGE_MAX_DOCS]
+        if len(keep):
+            buckets[k] = keep
+    total = len(sets)
+    codes = pair_codes(buckets, total)
+    xs, ys = codes // total, codes % total
+    cross = doc_of[xs] != doc_of[ys]
+    xs, ys = xs[cross], ys[cross]
+    _, jac = set_jaccard(sets, xs, ys)
+    ok = jac >= PASSAGE_THRESHOLD  # LSH false positives out
+    xs, ys = xs[ok], ys[ok]
+    # orient each match as (lower article, higher article)
+    d, e = doc_of[xs], doc_of[ys]
+    flip = d > e
+    lo_doc, hi_doc = np.where(flip, e, d), np.where(flip, d, e)
+    lo_sent = np.where(flip, sent_of[ys], sent_of[xs])
+    hi_sent = np.where(flip, sent_of[xs], sent_of[ys])
+    pair = lo_doc * len(feats) + hi_doc
+    keys, inverse = np.unique(pair, return_inverse=True)
     # sentences of each side that have a counterpart; the smaller count is the evidence
-    return {key: min(len(lt), len(rt)) for key, (lt, rt) in matched.items()}
+    left = np.bincount(np.unique(inverse * total + lo_sent) // total, minlength=len(keys))
+    right = np.bincount(np.unique(inverse * total + hi_sent) // total, minlength=len(keys))
+    shared = np.minimum(left, right)
+    n = len(feats)
+    return {
+        (int(kk // n), int(kk % n)): int(c)
+        for kk, c in zip(keys.tolist(), shared.tolist(), strict=True)
+    }
 
 
 def find_links(
@@ -199,38 +263,46 @@ def find_links(
     days = [day_number(a) for a in articles]
     weigh_terms(feats, days)
     perms = Permutations(settings.num_perm, settings.seed)
-    candidates: set[tuple[int, int]] = set()
+    n = len(feats)
     # exact duplicates by content: no need for LSH to find them
     by_body: dict[bytes, list[int]] = defaultdict(list)
     for i, f in enumerate(feats):
         if len(f.shingles):
             by_body[f.shingles.tobytes()].append(i)
-    for group in by_body.values():
-        for x in range(len(group)):
-            for y in range(x + 1, len(group)):
-                candidates.add((group[x], group[y]))
-    has_text = np.fromiter((len(f.shingles) > 0 for f in feats), dtype=bool, count=len(feats))
+    dup_groups = group_rows(list(by_body.values()))
+    has_text = np.fromiter((len(f.shingles) > 0 for f in feats), dtype=bool, count=n)
     doc_sigs = perms.signatures([f.shingles for f in feats])
     doc_params = lsh_params(DOC_LSH_THRESHOLD, perms.num_perm)
-    candidates |= bucket_pairs(band_buckets(doc_sigs, *doc_params, has_text))
     term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
-    has_terms = np.fromiter((len(t) > 0 for t in term_sets), dtype=bool, count=len(term_sets))
+    has_terms = np.fromiter((len(t) > 0 for t in term_sets), dtype=bool, count=n)
     term_perms = Permutations(TERMS_PERM, settings.seed + 2)
     term_buckets = band_buckets(term_perms.signatures(term_sets), *TERMS_LSH_PARAMS, has_terms)
-    candidates |= bucket_pairs(term_buckets, TERMS_MAX_BUCKET)
     passages = _passage_matches(feats, settings.seed)
-    candidates |= set(passages)
+    passage_codes = np.fromiter(
+        (a * n + b for a, b in passages), dtype=np.int64, count=len(passages)
+    )
+    candidates = np.unique(
+        np.concatenate(
+            [
+                pair_codes(dup_groups, n),
+                pair_codes(band_buckets(doc_sigs, *doc_params, has_text), n),
+                pair_codes(term_buckets, n, TERMS_MAX_BUCKET),
+                passage_codes,
+            ]
+        )
+    )
     found: dict[tuple[int, int], Link] = {}
 
     sources = [art.outlet.value or art.agency.value for art in articles]
     clock = [hours(art) for art in articles]
 
-    def check(pairs: set[tuple[int, int]]) -> None:
-        ordered = sorted(pairs)
-        approx = _approx_jaccard(doc_sigs, ordered)
-        for n, (a, b) in enumerate(ordered):
-            if progress is not None and n % 1024 == 0:
-                progress("verify", n, len(pairs))
+    def check(codes: np.ndarray) -> None:
+        """Verify the pairs ``codes`` (sorted: links are found in (a, b) order)."""
+        firsts, seconds = codes // n, codes % n
+        approx = _approx_jaccard(doc_sigs, firsts, seconds)
+        for k, (a, b) in enumerate(zip(firsts.tolist(), seconds.tolist(), strict=True)):
+            if progress is not None and k % 1024 == 0:
+                progress("verify", k, len(codes))
             da, db = days[a], days[b]
             gap = None if da is None or db is None else abs(da - db)
             same_source = sources[a] is not None and sources[a] == sources[b]
@@ -240,7 +312,7 @@ def find_links(
                 same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
             shared = passages.get((a, b), 0)
             link = verify(
-                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[n])
+                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k])
             )
             if link is not None:
                 found[(a, b)] = link
@@ -254,15 +326,9 @@ def find_links(
     for a, b in found:
         adj[a].append(b)
         adj[b].append(a)
-    hops: set[tuple[int, int]] = set()
-    for nbrs in adj.values():
-        if len(nbrs) > HOP_MAX_DEGREE:
-            continue
-        for x in nbrs:
-            for y in nbrs:
-                if x < y and (x, y) not in candidates:
-                    hops.add((x, y))
-    check(hops)
+    groups = group_rows([nb for nb in adj.values() if len(nb) <= HOP_MAX_DEGREE])
+    hops = pair_codes(groups, n)
+    check(hops[~np.isin(hops, candidates, assume_unique=True)])
     return [found[k] for k in sorted(found)]
 
 
@@ -330,12 +396,12 @@ def slug_links(
     return out
 
 
-def _approx_jaccard(sigs: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+def _approx_jaccard(sigs: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     """Estimated Jaccard of each pair: the share of equal MinHash values (vectorised)."""
-    out = np.empty(len(pairs), dtype=np.float32)
-    for lo in range(0, len(pairs), 65536):
-        chunk = np.asarray(pairs[lo : lo + 65536], dtype=np.int64).reshape(-1, 2)
-        out[lo : lo + len(chunk)] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+    out = np.empty(len(firsts), dtype=np.float32)
+    for lo in range(0, len(firsts), 65536):
+        a, b = firsts[lo : lo + 65536], seconds[lo : lo + 65536]
+        out[lo : lo + len(a)] = (sigs[a] == sigs[b]).mean(axis=1)
     return out
 
 

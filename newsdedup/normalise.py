@@ -14,6 +14,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from . import dates
 from .model import Article, Document, Field, Removed
@@ -251,6 +252,8 @@ def parse(doc: Document, settings: Settings) -> Article:
         setattr(art, name, value)
     if art.headline.value is None and art.body:
         art.headline = Field(lead_headline(art.body[0]), "lead", None)
+    # the raw paragraphs are not needed past this point: the body and what was removed say it
+    art.doc = replace(doc, paragraphs=[])
     return art
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from sys import intern
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -303,7 +304,6 @@ class Features:
     tokens: int
     shingles: np.ndarray  # sorted unique uint64 hashes of word k-shingles
     passages: list[np.ndarray]  # per sentence: its 3-shingle hashes
-    passage_text: list[str]
     terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, L2-normalised
     top_terms: list[str] = field(default_factory=list)
 
@@ -356,7 +356,6 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
         th = hasher(toks)
         sh = shingle_hashes(th, shingle_size)
         passages: list[np.ndarray] = []
-        ptext: list[str] = []
         seen: set[bytes] = set()
         for para in art.body:
             for sent in sentences(para):
@@ -368,7 +367,6 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
                         continue  # a sentence repeated within one article counts once
                     seen.add(key)
                     passages.append(psh)
-                    ptext.append(sent)
         # terms: the body's words and figures, plus a headline given in the header (it often
         # holds the only mention of who the story is about)
         head = (
@@ -377,7 +375,8 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
             else []
         )
         counts = Counter(t for t in toks + head if _is_term(t))
-        feats.append(Features(len(toks), sh, passages, ptext, dict(counts)))
+        # one string object per distinct term across the run (dict keys are most of the memory)
+        feats.append(Features(len(toks), sh, passages, {intern(t): c for t, c in counts.items()}))
     return feats
 
 
@@ -411,7 +410,7 @@ def weigh_terms(
         # they neither count in the cosine nor serve as distinctive terms
         w = {t: (1.0 + math.log(c)) * idf[t] for t, c in f.terms.items() if df[t] <= cap}
         norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-        f.terms = {t: v / norm for t, v in w.items()}
+        f.terms = {intern(t): v / norm for t, v in w.items()}  # shared keys (workers' copies)
         f.top_terms = sorted(w, key=lambda t: (-w[t], t))[:k]
 
 
