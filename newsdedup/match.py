@@ -177,7 +177,7 @@ def pair_codes(buckets: Buckets, n: int, max_size: int | None = None) -> np.ndar
 
 
 def set_jaccard(
-    sets: list[np.ndarray], firsts: np.ndarray, seconds: np.ndarray, chunk: int = 200_000
+    sets: list[np.ndarray], firsts: np.ndarray, seconds: np.ndarray, chunk: int = 50_000
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact intersection sizes and Jaccard of many pairs of sorted, unique 32-bit hash sets,
     vectorised: each pair's two sets are tagged with the pair's number, sorted together, and
