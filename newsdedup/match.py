@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -156,11 +156,20 @@ def group_rows(groups: list[list[int]] | list[np.ndarray]) -> Buckets:
 
 
 _NO_CODES = np.empty(0, dtype=np.int64)
+UNDATED = np.iinfo(np.int64).min // 4  # day number of an undated article in blocking arrays
 
 
-def pair_codes(buckets: Buckets, n: int, max_size: int | None = None) -> np.ndarray:
+def pair_codes(
+    buckets: Buckets,
+    n: int,
+    max_size: int | None = None,
+    near: tuple[np.ndarray, int] | None = None,
+) -> np.ndarray:
     """Every pair (i < j) sharing a bucket as a code ``i * n + j``: sorted, unique, 8 bytes a
-    pair (a set of tuples costs over ten times that). Buckets over ``max_size`` are skipped."""
+    pair (a set of tuples costs over ten times that). Buckets over ``max_size`` are skipped.
+
+    ``near`` = (day of each item, UNDATED for none; window): date-window blocking, pairs of
+    dated items more than ``window`` days apart are dropped as they are made."""
     done: list[np.ndarray] = []
     for k, rows in buckets.items():
         if max_size is not None and k > max_size:
@@ -170,7 +179,13 @@ def pair_codes(buckets: Buckets, n: int, max_size: int | None = None) -> np.ndar
         step = max(1, 8_000_000 // len(i))  # bounded memory for large buckets
         for lo in range(0, len(m), step):
             part = m[lo : lo + step]
-            done.append(np.unique((part[:, i] * n + part[:, j]).ravel()))
+            left, right = part[:, i].ravel(), part[:, j].ravel()
+            if near is not None:
+                day, window = near
+                dl, dr = day[left], day[right]
+                keep = (dl == UNDATED) | (dr == UNDATED) | (np.abs(dl - dr) <= window)
+                left, right = left[keep], right[keep]
+            done.append(np.unique(left * n + right))
     if not done:
         return _NO_CODES
     return np.unique(np.concatenate(done))
@@ -205,7 +220,9 @@ def set_jaccard(
     return inter, jac
 
 
-def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], int]:
+def _passage_matches(
+    feats: list[Features], seed: int, near: tuple[np.ndarray, int] | None = None
+) -> dict[tuple[int, int], int]:
     """For each pair of articles, how many sentences they share: banded LSH at Jaccard ≈ 0.5
     over sentence 3-shingles, every candidate verified exactly (all vectorised)."""
     counts = np.fromiter((len(f.passages) for f in feats), dtype=np.int64, count=len(feats))
@@ -227,7 +244,8 @@ def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], 
         if len(keep):
             buckets[k] = keep
     total = len(sets)
-    codes = pair_codes(buckets, total)
+    by_doc = None if near is None else (near[0][doc_of], near[1])
+    codes = pair_codes(buckets, total, near=by_doc)
     xs, ys = codes // total, codes % total
     cross = doc_of[xs] != doc_of[ys]
     xs, ys = xs[cross], ys[cross]
@@ -251,6 +269,19 @@ def _passage_matches(feats: list[Features], seed: int) -> dict[tuple[int, int], 
         (int(kk // n), int(kk % n)): int(c)
         for kk, c in zip(keys.tolist(), shared.tolist(), strict=True)
     }
+
+
+def shared_sentences(fa: Features, fb: Features) -> int:
+    """Sentences of the shorter side with a near-identical counterpart (Jaccard ≥ 0.5 over
+    3-shingles) in the other, compared exactly."""
+    la, lb = len(fa.passages), len(fb.passages)
+    if not la or not lb:
+        return 0
+    xs = np.repeat(np.arange(la, dtype=np.int64), lb)
+    ys = np.tile(np.arange(la, la + lb, dtype=np.int64), la)
+    _, jac = set_jaccard([*fa.passages, *fb.passages], xs, ys)
+    ok = jac >= PASSAGE_THRESHOLD
+    return min(len(np.unique(xs[ok])), len(np.unique(ys[ok])))
 
 
 def find_links(
@@ -277,7 +308,12 @@ def find_links(
     has_terms = np.fromiter((len(t) > 0 for t in term_sets), dtype=bool, count=n)
     term_perms = Permutations(TERMS_PERM, settings.seed + 2)
     term_buckets = band_buckets(term_perms.signatures(term_sets), *TERMS_LSH_PARAMS, has_terms)
-    passages = _passage_matches(feats, settings.seed)
+    # date-window blocking: dated articles further apart than the window link only when
+    # near-identical, which the document LSH finds; the term and passage indexes, whose buckets
+    # grow with the archive, offer only pairs within the window
+    day_arr = np.fromiter((UNDATED if d is None else d for d in days), dtype=np.int64, count=n)
+    near = (day_arr, settings.window_days)
+    passages = _passage_matches(feats, settings.seed, near)
     passage_codes = np.fromiter(
         (a * n + b for a, b in passages), dtype=np.int64, count=len(passages)
     )
@@ -286,7 +322,7 @@ def find_links(
             [
                 pair_codes(dup_groups, n),
                 pair_codes(band_buckets(doc_sigs, *doc_params, has_text), n),
-                pair_codes(term_buckets, n, TERMS_MAX_BUCKET),
+                pair_codes(term_buckets, n, TERMS_MAX_BUCKET, near),
                 passage_codes,
             ]
         )
@@ -314,6 +350,9 @@ def find_links(
             link = verify(
                 a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k])
             )
+            if link is not None and gap is not None and gap > settings.window_days:
+                # outside the window the passage index was not asked: count them here
+                link = replace(link, passages=shared_sentences(feats[a], feats[b]))
             if link is not None:
                 found[(a, b)] = link
 
