@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .ingest import Found, discover, display_path, read_document
@@ -14,6 +15,9 @@ from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .state import Store
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
 Progress = Callable[[str, int, int], None]
@@ -46,7 +50,7 @@ def discover_all(paths: Iterable[str], settings: Settings) -> list[Found | Skipp
 def load(
     paths: Iterable[str],
     settings: Settings,
-    state: object | None = None,
+    state: Store | None = None,
     progress: Progress | None = None,
 ) -> Corpus:
     """Read and normalise every file under ``paths``; bad files land in ``skipped``.
@@ -77,12 +81,12 @@ def _read_parse(item: Found | Skipped, settings: Settings) -> Article | Skipped:
 
 
 def _load_incremental(
-    items: list[Found | Skipped], settings: Settings, state: object, tick: Progress
+    items: list[Found | Skipped], settings: Settings, state: Store, tick: Progress
 ) -> Corpus:
     from .state import Row, decode_article, encode_article, parse_key
 
-    st_ = state  # duck-typed: rows, put, touch, remove, articles
-    known: dict[bytes, Row] = st_.rows()  # type: ignore[attr-defined]
+    st_ = state
+    known: dict[bytes, Row] = st_.rows()
     fresh: set[bytes] = set()
     pending: list[tuple[Row, Article, bytes]] = []
     touched: list[Row] = []
@@ -93,7 +97,7 @@ def _load_incremental(
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        key = st_.key_for(os.fsencode(os.path.realpath(item.ospath)))  # type: ignore[attr-defined]
+        key = st_.key_for(os.fsencode(os.path.realpath(item.ospath)))
         ospath = os.fsencode(item.ospath)
         pk = parse_key(settings, display_path(item.ospath), display_path(item.rel))
         row = known.get(key)
@@ -125,22 +129,22 @@ def _load_incremental(
         pending.append((new, art, encode_article(art)))
         fresh.add(key)
         if len(pending) >= _BATCH:
-            st_.put(pending)  # type: ignore[attr-defined]
+            st_.put(pending)
             pending = []
     if pending:
-        st_.put(pending)  # type: ignore[attr-defined]
+        st_.put(pending)
     if touched:
-        st_.touch(touched)  # type: ignore[attr-defined]
+        st_.touch(touched)
     # files that are gone from the disk leave the store; files merely not named this run stay
     for key, row in known.items():
-        where = st_.local_path(row)  # type: ignore[attr-defined]
+        where = st_.local_path(row)
         if key not in fresh and where is not None and not os.path.exists(where):
             gone.append(key)
     if gone:
-        st_.remove(gone)  # type: ignore[attr-defined]
+        st_.remove(gone)
     keys: list[bytes] = []
     articles: list[Article] = []
-    stored = list(st_.articles())  # type: ignore[attr-defined]
+    stored = list(st_.articles())
     for n, (key, _ospath, blob) in enumerate(stored, 1):
         keys.append(key)
         articles.append(decode_article(blob))
@@ -173,7 +177,7 @@ class Result:
 def find_stories(
     corpus: Corpus,
     settings: Settings,
-    state: object | None = None,
+    state: Store | None = None,
     progress: Progress | None = None,
 ) -> Result:
     """Link and cluster the corpus' articles into stories; with ``state``, record the stories
@@ -190,10 +194,10 @@ def find_stories(
     return result
 
 
-def record_stories(result: Result, state: object) -> set[str]:
+def record_stories(result: Result, state: Store) -> set[str]:
     """Save the story of every stored article; return the stories that are new or grew: those
     with an article new or changed in this run, or made of articles of several earlier stories."""
-    before: dict[bytes, str] = state.assignments()  # type: ignore[attr-defined]
+    before: dict[bytes, str] = state.assignments()
     keys = result.corpus.keys
     changed: set[str] = set()
     now: dict[bytes, str] = {}
@@ -206,5 +210,5 @@ def record_stories(result: Result, state: object) -> set[str]:
                 earlier.add(None)
         if None in earlier or len(earlier) > 1:
             changed.add(story.id)
-    state.save_assignments(now)  # type: ignore[attr-defined]
+    state.save_assignments(now)
     return changed

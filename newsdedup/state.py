@@ -28,6 +28,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import __version__
 from .errors import NewsdedupError, UsageError
@@ -77,6 +78,21 @@ class Row:
     parse_key: str
     day: str = ""  # the article's date (YYYY-MM-DD), else its file's modification day
     pruned: bool = False
+
+
+class Store(Protocol):
+    """What a run needs of a store: :class:`LocalState` (SQLite) and
+    :class:`newsdedup.redisindex.RedisIndex` both provide it."""
+
+    def key_for(self, realpath: bytes) -> bytes: ...
+    def local_path(self, row: Row) -> str | None: ...
+    def rows(self) -> dict[bytes, Row]: ...
+    def put(self, items: Iterable[tuple[Row, Article, bytes]]) -> None: ...
+    def touch(self, rows: Iterable[Row]) -> None: ...
+    def remove(self, keys: Iterable[bytes]) -> None: ...
+    def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]: ...
+    def assignments(self) -> dict[bytes, str]: ...
+    def save_assignments(self, assign: dict[bytes, str]) -> None: ...
 
 
 def parse_key(settings: Settings, shown: str, rel: str) -> str:
