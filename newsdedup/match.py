@@ -44,6 +44,9 @@ PASSAGE_THRESHOLD = 0.5
 PASSAGE_MAX_DOCS = 25  # a sentence in more articles than this is a stock phrase, not evidence
 PASSAGE_MIN_COSINE = 0.08
 PASSAGE_MAX_HITS = 4 * PASSAGE_MAX_DOCS
+#: days beyond the window over which a sentence may recur and still be a story's own wording
+#: (a re-send the next day, a follow-up quoting it); more and it is a standing text
+STOCK_SPAN_SLACK = 1
 TERMS_MAX_BUCKET = 1000  # a term sampled by more articles than this names no subject
 DOC_LSH_THRESHOLD = 0.3
 TERMS_SIG_K = 10  # the signature indexes this many of an article's most distinctive terms
@@ -52,6 +55,12 @@ SLUG_SCORE = 0.8
 SAME_SOURCE_HOURS = 20  # one source's items this far apart on different days are different items
 SLUG_MAX_GROUP = 100
 MIN_SHARED_TERMS = 1  # same facts: at least this many distinctive terms in common
+#: two undated items of one source link as same facts only with this much more cosine and this
+#: many shared specifics (names and figures rare in the language and the run). Measured on
+#: reuters-2017 (half undated, one source): precision 0.33 -> 0.43 at recall 0.54 -> 0.51; no
+#: effect on METER, whose undated newspapers link across outlets.
+UNDATED_SAME_SOURCE_MARGIN = 0.04
+UNDATED_SAME_SOURCE_SPECIFICS = 1
 # One row per band: a pair collides in a band when the band's minimum term is the same in both
 # sets (probability = their Jaccard). Two ten-term sets sharing one term (J = 1/19) meet in 64
 # bands with probability 1 - (18/19)**64 ≈ 97%; 128 bands add little at twice the index memory.
@@ -240,7 +249,16 @@ def _passage_matches(
             continue
         docs = np.sort(doc_of[rows], axis=1)
         distinct = 1 + (docs[:, 1:] != docs[:, :-1]).sum(axis=1)
-        keep = rows[distinct <= PASSAGE_MAX_DOCS]
+        ok = distinct <= PASSAGE_MAX_DOCS
+        if near is not None:
+            # a sentence that recurs over many days is boilerplate (a disclaimer, a standing
+            # background paragraph), not the wording of one event
+            day = near[0][docs]
+            dated = day != UNDATED
+            hi = np.where(dated, day, np.iinfo(np.int64).min).max(axis=1)
+            lo = np.where(dated, day, np.iinfo(np.int64).max).min(axis=1)
+            ok &= ~(dated.sum(axis=1) >= 2) | (hi - lo <= near[1] + STOCK_SPAN_SLACK)
+        keep = rows[ok]
         if len(keep):
             buckets[k] = keep
     total = len(sets)
@@ -494,17 +512,12 @@ def verify(
             )
     if _shares_distinctive(fa, fb):
         cos = cosine(fa.terms, fb.terms)
-        if cos >= settings.threshold:
+        # one source's undated items could be from any day of its archive: the same words on
+        # another day are a follow-up as often as a re-send, so they need more
+        wary = gap_days is None and same_source
+        need = settings.threshold + (UNDATED_SAME_SOURCE_MARGIN if wary else 0.0)
+        specifics = len(fa.specific & fb.specific)
+        if cos >= need and (not wary or specifics >= UNDATED_SAME_SOURCE_SPECIFICS):
             jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
             return Link(a, b, "same facts", cos, jac, cont, shared, cos)
-    return None
-    if cont >= REPRINT_CONTAINMENT and min(len(fa.shingles), len(fb.shingles)) >= 3:
-        return Link(a, b, "reprint", cont, jac, cont, shared, cos)
-    if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
-        few = max(1, min(len(fa.passages), len(fb.passages)))
-        return Link(
-            a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
-        )
-    if cos >= settings.threshold and _shares_distinctive(fa, fb):
-        return Link(a, b, "same facts", cos, jac, cont, shared, cos)
     return None

@@ -179,7 +179,11 @@ def parse(doc: Document, settings: Settings) -> Article:
                     continue
                 paras[i] = rest  # the story starts on the same line
                 break
-        if "headline" not in header and _looks_like_headline(p) and i + 1 < len(paras):
+        if (
+            "headline" not in header
+            and i + 1 < len(paras)
+            and (_looks_like_headline(p) or _looks_like_title_line(p, paras[i + 1]))
+        ):
             header["headline"] = Field(clean_text(_headline_case(p), False), "header", p)
             i += 1
             continue
@@ -320,13 +324,38 @@ def _looks_like_headline(p: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2
 
 
+#: A title line is at most this many words: headlines run 5-15 words, the longest ~20.
+TITLE_MAX_WORDS = 20
+#: … and the story after it at least this many times as long (a lead is a full sentence or
+#: more; a short line over a short line is a list, a poem or a table, not a title)
+TITLE_BODY_RATIO = 1.5
+
+
+def _looks_like_title_line(p: str, following: str) -> bool:
+    """A headline in sentence case on a line of its own before the story: short, no sentence
+    punctuation at its end, followed by a longer paragraph that is prose."""
+    if "\n" in p or len(p) > 200:
+        return False
+    n = _words(p)
+    if n < 3 or n > TITLE_MAX_WORDS:
+        return False
+    end = p.rstrip("\"'”’)]»")
+    if not end or end[-1] in ".,;:-–—" or not (p[0].isupper() or p[0].isdigit() or p[0] in "\"'“‘"):
+        return False
+    nxt = following.strip()
+    return _words(nxt) >= TITLE_BODY_RATIO * n and nxt[-1:] in ".!?\"'”’)"
+
+
 def _headline_case(p: str) -> str:
     return re.sub(r"\s+", " ", p).strip()
 
 
 def lead_headline(lead: str, words: int = 14) -> str:
     """A stand-in headline from the lead: its first sentence, cut at ``words`` words."""
-    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])", lead, maxsplit=1)[0]
+    from .sketch import sentences  # abbreviations such as "U.S." do not end the sentence
+
+    first = sentences(lead)
+    sentence = first[0] if first else lead
     tokens = sentence.split()
     text = " ".join(tokens[:words]) + (" …" if len(tokens) > words else "")
     return text.rstrip(".")

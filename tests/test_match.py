@@ -152,3 +152,16 @@ def test_overnight_resend_of_one_source_is_one_story() -> None:
     ]
     result = find_stories(Corpus(normalise(docs, s)), s)
     assert len(result.stories) == 1
+
+
+def test_background_weights_do_not_depend_on_the_run_size() -> None:
+    # issue 12: a name two articles share weighs about as much in a five-file run as in a large
+    # one, and far more than an everyday word they happen to share
+    from newsdedup.background import idf
+
+    small_name, small_word = idf("kilburn", 2, 5), idf("article", 2, 5)
+    large_name = idf("kilburn", 2, 10_000)
+    assert small_name > 2 * small_word
+    assert small_name > 0.6 * large_name
+    # a word in a quarter of a large run (a topic word) weighs little whatever the language says
+    assert idf("manafort", 2_500, 10_000) < 0.5 * idf("manafort", 2, 10_000)

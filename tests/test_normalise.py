@@ -140,3 +140,37 @@ def test_normalisation_never_raises_on_arbitrary_text(text: str) -> None:
     except InputError:
         return
     normalise([doc], Settings())
+
+
+def _text(raw: str, name: str = "a.txt"):
+    doc = document_from_bytes(raw.encode(), name, name)
+    return normalise([doc], Settings())[0]
+
+
+def test_title_line_in_sentence_case_is_the_headline() -> None:
+    # issue 12: clean text is often "headline, blank line, paragraphs"; the headline used to be
+    # cut at "U.S." and kept in the body
+    art = _text(
+        "Senate passes U.S. tax bill after all-night session\n\n"
+        "WASHINGTON (Reuters) - The U.S. Senate passed a sweeping tax bill early on Saturday, "
+        "with Republicans united behind it and Democrats opposed.\n\nMore text follows here.\n"
+    )
+    assert art.headline.value == "Senate passes U.S. tax bill after all-night session"
+    assert art.headline.source == "header"
+    assert not art.body[0].startswith("Senate passes")
+    assert art.agency.value == "Reuters"
+
+
+def test_short_first_sentence_is_not_a_title() -> None:
+    art = _text(
+        "The jury was out for two hours.\n\n"
+        "A man accused of stealing a bus was cleared yesterday after a trial in which the "
+        "driver said he had lent it to him.\n"
+    )
+    assert art.headline.source == "lead"
+    assert art.body[0] == "The jury was out for two hours."
+
+
+def test_lead_headline_keeps_abbreviations() -> None:
+    art = _text("U.S. lawmakers seek a temporary extension to internet surveillance law. More.\n")
+    assert art.headline.value.startswith("U.S. lawmakers seek")
