@@ -162,6 +162,15 @@ GlobOpt = Annotated[
         metavar="PAT",
     ),
 ]
+FieldOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="Scraper exports (.json, .jsonl): read field NAME (title, text, date, url, source,"
+        " author) from key KEY (repeatable).",
+        metavar="NAME=KEY",
+    ),
+]
 FollowOpt = Annotated[
     bool, typer.Option("--follow", "-L", help="Follow symbolic links (loops detected).")
 ]
@@ -285,7 +294,12 @@ def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bo
 
 
 # option name → Settings field, where they differ
-_RENAMED = {"window": "window_days", "follow": "follow_symlinks", "glob": "globs"}
+_RENAMED = {
+    "window": "window_days",
+    "follow": "follow_symlinks",
+    "glob": "globs",
+    "field": "fields",
+}
 _FIELDS = set(Settings.__dataclass_fields__)
 
 
@@ -296,7 +310,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
     for name, value in options.items():
         field = _RENAMED.get(name, name)
         if field in _FIELDS:
-            kw[field] = tuple(value or ()) if field == "globs" else value
+            kw[field] = tuple(value or ()) if field in ("globs", "fields") else value
     return Settings(**kw)
 
 
@@ -524,6 +538,7 @@ def inspect(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    field: FieldOpt = None,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
@@ -644,6 +659,7 @@ def clusters(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    field: FieldOpt = None,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
@@ -716,6 +732,7 @@ def timeline(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    field: FieldOpt = None,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
@@ -787,6 +804,7 @@ def pairs(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    field: FieldOpt = None,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,

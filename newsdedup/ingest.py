@@ -55,14 +55,14 @@ def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipp
         try:
             st = os.stat(given) if settings.follow_symlinks else os.lstat(given)
         except OSError as exc:
-            yield Skipped(display_path(given), _os_reason(exc))
+            yield Skipped(display_path(given), os_reason(exc))
             continue
         if stat.S_ISLNK(st.st_mode):
             # a symlink named on the command line is what the user asked for: follow it
             try:
                 st = os.stat(given)
             except OSError as exc:
-                yield Skipped(display_path(given), _os_reason(exc))
+                yield Skipped(display_path(given), os_reason(exc))
                 continue
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(given, given, settings, {_dev_ino(st)}, seen)
@@ -96,7 +96,7 @@ def _walk(
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: os.fsencode(e.name))
         except OSError as exc:
-            yield Skipped(display_path(path), _os_reason(exc))
+            yield Skipped(display_path(path), os_reason(exc))
             continue
         children: list[tuple[str, frozenset[tuple[int, int]], bool]] = []
         for entry in entries:
@@ -110,7 +110,7 @@ def _walk(
                     continue  # links are followed only with -L
                 st = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                yield Skipped(display_path(full), _os_reason(exc))
+                yield Skipped(display_path(full), os_reason(exc))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = _dev_ino(st)
@@ -155,7 +155,7 @@ def wanted(rel: str, globs: tuple[str, ...]) -> bool:
     return not any(hit(g[1:]) for g in globs if g.startswith("!"))
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file (deleted while running?)"
     if isinstance(exc, PermissionError):
@@ -197,10 +197,32 @@ def read_document(found: Found, settings: Settings) -> Document:
                 )
             data = fh.read(settings.max_bytes + 1)
     except OSError as exc:
-        raise InputError(shown, _os_reason(exc)) from exc
+        raise InputError(shown, os_reason(exc)) from exc
     if len(data) > settings.max_bytes:
         raise InputError(shown, f"grew past the {settings.max_bytes:,}-byte cap while reading")
     return document_from_bytes(data, shown, display_path(found.rel), st.st_mtime)
+
+
+def read_inputs(found: Found, settings: Settings) -> list[Document | Skipped]:
+    """One file's documents: one for a text file or a saved page, one per record for a
+    container (a scraper export, a web archive), with a Skipped for each record or file that
+    cannot be used, in file order. Never raises."""
+    from .web import container_kind
+
+    kind = container_kind(found.rel)
+    try:
+        if kind is None:
+            return [read_document(found, settings)]
+        from .web import read_container
+
+        shown = display_path(found.ospath)
+        try:
+            mtime = os.stat(found.ospath).st_mtime
+        except OSError as exc:
+            raise InputError(shown, os_reason(exc)) from exc
+        return read_container(found.ospath, shown, display_path(found.rel), kind, settings, mtime)
+    except InputError as exc:
+        return [Skipped(exc.path, exc.reason)]
 
 
 def document_from_bytes(
@@ -217,13 +239,21 @@ def document_from_bytes(
         raise InputError(path, f"binary file ({note}), not text")
     if not text.strip():
         raise InputError(path, "only white space")
+    rel = rel if rel is not None else path
+    if _looks_like_html(text):
+        from .web import page_document
+
+        args = {"path": path, "rel": rel, "encoding": encoding, "encoding_note": note}
+        page = page_document(data, text, {**args, "mtime": mtime})
+        if page is not None:
+            return page
     text, markup = strip_markup(text)
     paragraphs = to_paragraphs(text)
     if not paragraphs:
         raise InputError(path, "no text left after removing markup")
     return Document(
         path=path,
-        rel=rel if rel is not None else path,
+        rel=rel,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         encoding=encoding,
@@ -264,7 +294,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     for bom, enc in boms:
         if data.startswith(bom):
             text = data.decode(enc, errors="replace")
-            return _clean_controls(text), enc, "byte-order mark"
+            return clean_controls(text), enc, "byte-order mark"
     sample = data[:4096]
     nuls = sample.count(0)
     if nuls and len(sample) >= 4:
@@ -273,13 +303,13 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         half = len(sample) / 2
         if odd > 0.4 * half and even < 0.05 * half:
             return (
-                _clean_controls(data.decode("utf-16-le", errors="replace")),
+                clean_controls(data.decode("utf-16-le", errors="replace")),
                 "utf-16-le",
                 "NUL pattern, no BOM",
             )
         if even > 0.4 * half and odd < 0.05 * half:
             return (
-                _clean_controls(data.decode("utf-16-be", errors="replace")),
+                clean_controls(data.decode("utf-16-be", errors="replace")),
                 "utf-16-be",
                 "NUL pattern, no BOM",
             )
@@ -288,16 +318,16 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     if _looks_binary(sample):
         return None, "binary", "control bytes"
     try:
-        return _clean_controls(data.decode("utf-8")), "utf-8", "valid UTF-8"
+        return clean_controls(data.decode("utf-8")), "utf-8", "valid UTF-8"
     except UnicodeDecodeError:
         pass
     if _UTF8_MULTIBYTE.search(data):
         text = data.decode("utf-8", errors="newsdedup-cp1252")
-        return _clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
+        return clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
     high = len(data) - len(data.translate(None, _HIGH))
     if high <= 0.15 * len(data) and _plausible_cp1252(data):
         return (
-            _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
+            clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
             "cp1252",
             "not UTF-8; non-ASCII bytes read as Western letters",
         )
@@ -309,11 +339,11 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         best = None
     if best is not None and best.encoding:
         return (
-            _clean_controls(data.decode(best.encoding, errors="replace")),
+            clean_controls(data.decode(best.encoding, errors="replace")),
             best.encoding,
             "charset-normalizer guess",
         )
-    return _clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "fallback"
+    return clean_controls(data.decode("cp1252", errors="newsdedup-latin1")), "cp1252", "fallback"
 
 
 _HIGH = bytes(range(0x80, 0x100))
@@ -348,7 +378,7 @@ _CONTROL = re.compile(
 )
 
 
-def _clean_controls(text: str) -> str:
+def clean_controls(text: str) -> str:
     """Unify line ends and remove control characters (ESC included, so no ANSI sequence
     survives), bidi overrides and zero-width characters. Tabs and newlines stay."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -361,17 +391,34 @@ def _clean_controls(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # markup
 
+
+def _looks_like_html(text: str) -> bool:
+    from .web import looks_like_html
+
+    return looks_like_html(text)
+
+
 _HTML_TAGS = (
     "html|head|body|title|meta|link|script|style|p|br|hr|div|span|pre|center|font|b|i|u|em|strong|"
     "h[1-6]|a|img|table|tr|td|th|tbody|thead|ul|ol|li|blockquote|section|article|header|footer|"
     "nav|aside|figure|figcaption|small|sup|sub|!doctype|noscript|iframe|form|input|button"
 )
 _TAG = re.compile(rf"</?(?:{_HTML_TAGS})\b[^<>]{{0,2000}}>", re.IGNORECASE)
+# removed too once a text is known to carry HTML, but not counted as evidence that it does: these
+# names (DD, DL, TIME, …) also occur as wire ticker marks such as Reuters' <DD>
+_MORE_TAGS = (
+    "option|optgroup|select|dd|dl|dt|label|textarea|main|time|abbr|cite|code|svg|path|picture|"
+    "source|video|audio|caption|col|colgroup|tfoot|fieldset|legend|menu|mark|del|ins|s|q|wbr"
+)
+_ANY_TAG = re.compile(rf"</?(?:{_HTML_TAGS}|{_MORE_TAGS})\b[^<>]{{0,2000}}>", re.IGNORECASE)
 _BLOCK = re.compile(
-    r"</?(?:p|br|hr|div|pre|center|h[1-6]|tr|li|ul|ol|table|blockquote|section|article|header|footer|title)\b[^<>]{0,2000}>",
+    r"</?(?:p|br|hr|div|pre|center|h[1-6]|tr|li|ul|ol|table|blockquote|section|article|header|footer|title|dd|dt|dl|option|main)\b[^<>]{0,2000}>",
     re.IGNORECASE,
 )
-_DROP_OPEN = re.compile(r"<(script|style|title|head|noscript)\b[^<>]{0,2000}>", re.IGNORECASE)
+_DROP_OPEN = re.compile(
+    r"<(script|style|title|head|noscript|select|textarea|svg|template)\b[^<>]{0,2000}>",
+    re.IGNORECASE,
+)
 
 
 def _drop_blocks(text: str) -> str:
@@ -393,8 +440,14 @@ def _drop_blocks(text: str) -> str:
             pos = len(text) if end < 0 else end + 3
         else:
             assert m is not None
-            close = lower.find(f"</{m.group(1).lower()}", m.end())
-            if close < 0:
+            tag = m.group(1).lower()
+            close = lower.find(f"</{tag}", m.end())
+            body = lower.find("<body", m.end()) if tag == "head" else -1
+            if body >= 0 and (close < 0 or body < close):
+                # an unclosed <head> ends where the body starts: a later <HEAD>…</HEAD> must
+                # not swallow the article in between
+                pos = body
+            elif close < 0:
                 pos = m.end()  # unclosed: drop the tag only
             else:
                 gt = lower.find(">", close)
@@ -415,7 +468,7 @@ def strip_markup(text: str) -> tuple[str, bool]:
         return (html.unescape(text) if "&" in text else text), False
     text = _drop_blocks(text)
     text = _BLOCK.sub("\n", text)
-    text = _TAG.sub("", text)
+    text = _ANY_TAG.sub("", text)
     return html.unescape(text), True
 
 

@@ -37,6 +37,9 @@ class Document:
     markup_removed: bool
     paragraphs: list[str]
     mtime: float = 0.0
+    # fields the input declares itself (a page's metadata, an export's keys), with provenance;
+    # parse() starts from them and clears them
+    meta: dict[str, Field] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

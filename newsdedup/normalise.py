@@ -87,7 +87,7 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I
         ),
     ),
-    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,200}$", re.I)),
+    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,400}$", re.I)),
     ("copyright", re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I)),
     (
         "newsletter",
@@ -106,6 +106,18 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "donation",
         re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I),
+    ),
+    # web page furniture: advertising labels, section links, a bare site address
+    (
+        "page-furniture",
+        re.compile(
+            r"^(?:advertisement|advertising|sponsored(?: content)?|ad)$"
+            r"|^(?:latest|most popular|most read|trending|recommended|related|more)"
+            r" (?:articles|stories|news|posts|videos)$"
+            r"|^search(?: \S+){0,4}$"
+            r"|^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?$",
+            re.I,
+        ),
     ),
     (
         "share",
@@ -142,7 +154,7 @@ def parse(doc: Document, settings: Settings) -> Article:
     """Normalise one document. Never raises for odd text: fields it cannot find stay empty."""
     art = Article(doc=doc)
     paras = list(doc.paragraphs)
-    header: dict[str, Field] = {}
+    header: dict[str, Field] = dict(doc.meta)
     timestamp_year: int | None = None
     i = 0
     # --- the header block: leading paragraphs that are metadata, not story
@@ -257,7 +269,7 @@ def parse(doc: Document, settings: Settings) -> Article:
     if art.headline.value is None and art.body:
         art.headline = Field(lead_headline(art.body[0]), "lead", None)
     # the raw paragraphs are not needed past this point: the body and what was removed say it
-    art.doc = replace(doc, paragraphs=[])
+    art.doc = replace(doc, paragraphs=[], meta={})
     return art
 
 
@@ -452,11 +464,63 @@ _APPEAL_YOU = re.compile(r"\b(?:you|your|you're)\b", re.I)
 _APPEAL_US = re.compile(r"\b(?:us|our|we)\b", re.I)
 
 
+# prompts found on web pages, each recognised by two marks anywhere in a short paragraph (a
+# news sentence about subscriptions or apps has one of them, rarely both)
+_PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    (
+        "newsletter",
+        re.compile(r"\b(?:sign(?:ing)? ?up|subscribe|register)\b", re.I),
+        re.compile(
+            r"\b(?:newsletters?|inbox|by e-?mail|never miss|daily edition)\b|here\W*$", re.I
+        ),
+    ),
+    (
+        "paywall",
+        re.compile(r"\bsubscri(?:be|ber|bers|ption)\b", re.I),
+        re.compile(
+            r"\b(?:full story|full article|continue reading|immediate access|log ?in|sign ?in|"
+            r"e-?edition|edition for)\b",
+            re.I,
+        ),
+    ),
+    (
+        "app",
+        re.compile(r"\bdownload\b.{0,80}\bapps?\b", re.I),
+        re.compile(r"\b(?:ios|android|app store|google play)\b", re.I),
+    ),
+    (
+        "social",
+        re.compile(r"^follow\b", re.I),
+        re.compile(r"\bon (?:twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b", re.I),
+    ),
+    (
+        "letters",
+        re.compile(r"\b(?:submit|send|write)\b", re.I),
+        re.compile(r"\bletters? to the editor\b", re.I),
+    ),
+    (
+        "disclosure",
+        re.compile(r"\b(?:advertisers?|affiliate|partners?)\b", re.I),
+        re.compile(
+            r"\bwe (?:may )?(?:receive|earn|get)\b.{0,20}\b(?:compensation|commission)\b", re.I
+        ),
+    ),
+]
+# a word spelt with Latin and Cyrillic letters at once: text disguised to slip past filters
+_MIXED_SCRIPT = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
+
+
 def boilerplate_kind(paragraph: str) -> str | None:
     """The name of the rule that calls ``paragraph`` boilerplate, or None."""
     p = paragraph.strip()
     if len(p) > 600:
         return None
+    if len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
+        for kind, first, second in _PROMPTS:
+            if first.search(p) and second.search(p):
+                return kind
+    if len(_MIXED_SCRIPT.findall(p)) >= 3:
+        return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
     if _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
         return "donation"

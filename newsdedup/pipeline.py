@@ -10,14 +10,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .ingest import Found, discover, display_path, read_document
+from .ingest import Found, discover, display_path, read_document, read_inputs
 from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
 from .settings import Settings
+from .web import container_kind
 
 if TYPE_CHECKING:
-    from .state import Store
+    from .state import Row, Store
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
 Progress = Callable[[str, int, int], None]
@@ -64,20 +65,21 @@ def load(
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings)
-    for n, done in enumerate(ordered_map(work, items, settings.jobs), 1):
-        (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
+    for n, results in enumerate(ordered_map(work, items, settings.jobs), 1):
+        for done in results:  # a container file gives many, in file order
+            (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         tick("read", n, len(items))
     return Corpus(finalise(articles, settings), skipped)
 
 
-def _read_parse(item: Found | Skipped, settings: Settings) -> Article | Skipped:
-    """One input: its parsed article, or why it was skipped (runs in a worker with --jobs)."""
+def _read_parse(item: Found | Skipped, settings: Settings) -> list[Article | Skipped]:
+    """One input: its parsed articles (several for a container), or why each was skipped
+    (runs in a worker with --jobs)."""
     if isinstance(item, Skipped):
-        return item
-    try:
-        return parse(read_document(item, settings), settings)
-    except InputError as exc:
-        return Skipped(exc.path, exc.reason)
+        return [item]
+    return [
+        d if isinstance(d, Skipped) else parse(d, settings) for d in read_inputs(item, settings)
+    ]
 
 
 def _load_incremental(
@@ -105,6 +107,17 @@ def _load_incremental(
             st = os.stat(item.ospath)
         except OSError:
             st = None
+        if container_kind(item.rel) is not None:
+            items_put, bad, old = _container(item, settings, known, key, ospath, pk, st)
+            skipped.extend(bad)
+            gone.extend(old)
+            for new, art in items_put:
+                pending.append((new, art, encode_article(art)))
+                fresh.add(new.key)
+            if len(pending) >= _BATCH:
+                st_.put(pending)
+                pending = []
+            continue
         if (
             row is not None
             and st is not None
@@ -152,6 +165,49 @@ def _load_incremental(
     corpus = Corpus(finalise(articles, settings), skipped, keys)
     corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
     return corpus
+
+
+def _container(
+    item: Found,
+    settings: Settings,
+    known: dict[bytes, Row],
+    key: bytes,
+    ospath: bytes,
+    pk: str,
+    st: os.stat_result | None,
+) -> tuple[list[tuple[Row, Article]], list[Skipped], list[bytes]]:
+    """A container file with a state: each record is a row keyed by the file's key, NUL and
+    its place in the file. An unchanged file (every row's size, time, parse key and path as
+    now) is not read; a changed one is read whole and replaces all of its rows.
+
+    Returns the rows to store, the records skipped, and the keys of rows to drop."""
+    from .state import Row
+
+    prefix = key + b"\0"
+    mine = [k for k in known if k.startswith(prefix)]
+    if (
+        mine
+        and st is not None
+        and all(
+            (known[k].size, known[k].mtime_ns, known[k].parse_key, known[k].ospath)
+            == (st.st_size, st.st_mtime_ns, pk, ospath)
+            for k in mine
+        )
+    ):
+        return [], [], []
+    size = st.st_size if st else 0
+    mtime_ns = st.st_mtime_ns if st else 0
+    rows: list[tuple[Row, Article]] = []
+    bad: list[Skipped] = []
+    for n, doc in enumerate(read_inputs(item, settings)):
+        if isinstance(doc, Skipped):
+            bad.append(doc)
+            continue
+        art = parse(doc, settings)
+        rkey = prefix + b"%09d" % n  # zero-padded: rows sort in file order
+        rows.append((Row(rkey, ospath, size, mtime_ns, doc.sha256, pk, _day(art)), art))
+    kept = {r.key for r, _ in rows}
+    return rows, bad, [k for k in mine if k not in kept]
 
 
 def _day(art: Article) -> str:

@@ -193,6 +193,7 @@ class RedisIndex:
 
     def local_path(self, row: Row) -> str | None:
         host, _, path = row.key.partition(b"\0")
+        path = path.partition(b"\0")[0]  # a container's record: its file's path
         return path.decode("utf-8", "surrogateescape") if host == self.host else None
 
     def rows(self) -> dict[bytes, Row]:
@@ -293,7 +294,8 @@ class RedisIndex:
                 " persistence?); nothing was printed: run again to complete"
             )
         keys = sorted(
-            (k for k, r in rows.items() if not r.pruned), key=lambda k: order_key(rows[k].ospath)
+            (k for k, r in rows.items() if not r.pruned),
+            key=lambda k: (order_key(rows[k].ospath), k),
         )
         out: list[tuple[bytes, bytes, bytes]] = []
         for start in range(0, len(keys), 2000):

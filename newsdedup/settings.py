@@ -10,6 +10,9 @@ from .errors import UsageError
 #: Files larger than this are skipped unless ``max_bytes`` is raised.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
+#: the article fields a scraper export's keys can be mapped to with ``--field NAME=KEY``
+FIELD_NAMES = ("title", "text", "date", "url", "source", "author")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -28,6 +31,8 @@ class Settings:
     threshold: float = 0.12  # TF-IDF cosine (burst-weighted) needed for a "same facts" link
     window_days: int = 1
     jobs: int = 1  # processes for reading and sketching; 0: one per core
+    # scraper exports: 'NAME=KEY' pairs naming the record key of a field (--field)
+    fields: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -41,6 +46,12 @@ class Settings:
             raise UsageError("--window must be zero or more days")
         if self.shingle_size < 2 or self.shingle_size > 12:
             raise UsageError("--shingle-size must be between 2 and 12")
+        for pair in self.fields:
+            name, eq, key = pair.partition("=")
+            if not eq or not key.strip() or name.strip() not in FIELD_NAMES:
+                raise UsageError(
+                    f"--field {pair!r}: use NAME=KEY with NAME one of {', '.join(FIELD_NAMES)}"
+                )
         if self.source_from_path is not None:
             try:
                 rx = re.compile(self.source_from_path)

@@ -106,6 +106,8 @@ def parse_key(settings: Settings, shown: str, rel: str) -> str:
         repr(settings.use_mtime),
         repr(settings.source_from_path),
     ]
+    if settings.fields:  # only when given, so the keys of stores made before stay valid
+        parts.append(repr(settings.fields))
     return hashlib.blake2b(
         "\x00".join(parts).encode("utf-8", "surrogateescape"), digest_size=12
     ).hexdigest()
@@ -202,8 +204,9 @@ class LocalState:
         return realpath
 
     def local_path(self, row: Row) -> str | None:
-        """The path to check for the file's existence (None: not this machine's file)."""
-        return os.fsdecode(row.key)
+        """The path to check for the file's existence (None: not this machine's file); a
+        record of a container is keyed by its file's path, NUL, and its place in the file."""
+        return os.fsdecode(row.key.partition(b"\0")[0])
 
     def rows(self) -> dict[bytes, Row]:
         cur = self.db.execute(
@@ -238,7 +241,7 @@ class LocalState:
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         """(key, ospath, encoded article) of every stored file, in walk order."""
         cur = self.db.execute("SELECT key, ospath, article FROM files WHERE pruned = 0")
-        yield from sorted(cur, key=lambda r: order_key(r[1]))
+        yield from sorted(cur, key=lambda r: (order_key(r[1]), r[0]))
 
     def prune(self, before: str) -> int:
         """Drop the articles dated before ``before`` (YYYY-MM-DD). Their files are remembered as

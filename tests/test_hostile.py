@@ -119,6 +119,24 @@ def corpus(
         bottom += "/d"
         os.mkdir(bottom)
     expect[display_path(_w(Path(bottom), "bottom.txt", STORY.encode()))] = None
+    # hostile containers (issue 13): each problem reported once, the records around it kept
+    good = _page("Timber yard fire", STORY)
+    add("bomb.warc.gz", _warc([(1, good)]) + _bomb(), "inflates past the 10,485,760-byte cap")
+    expect[f"{display_path(str(root / 'bomb.warc.gz'))}#{_uuid(1)}"] = None
+    cut = _warc([(2, good), (3, good), (4, good)])
+    _w(root, "cut.warc.gz", cut[: len(cut) - 150])
+    for n in (2, 3):
+        expect[f"{display_path(str(root / 'cut.warc.gz'))}#{_uuid(n)}"] = None
+    expect[f"{display_path(str(root / 'cut.warc.gz'))}#{_uuid(4)}"] = "truncated record"
+    with open(root / "huge-line.jsonl", "wb") as fh:  # a 100 MB JSON line, then a good record
+        fh.write(b'{"text": "' + b"word " * 20_000_000 + b'"}\n')
+        fh.write(json.dumps({"title": "Fire", "text": STORY}).encode() + b"\n")
+    shown = display_path(str(root / "huge-line.jsonl"))
+    expect[f"{shown}:1"] = "line larger than the 10,485,760-byte cap"
+    expect[f"{shown}:2"] = None
+    add("not-string.jsonl", b'{"text": ["a", "list"]}\n')
+    expect[f"{expect.popitem()[0]}:1"] = "'text' is not a string"
+    add("ansi-title.html", _page(f"Fire {ANSI} {MARKUP}", STORY + " " + ANSI))
     tiny = root / "tiny"
     tiny.mkdir()
     rng = random.Random(3)
@@ -130,6 +148,50 @@ def corpus(
         )
     yield root, expect
     remove_deep(root / "deep")
+
+
+def _uuid(n: int) -> str:
+    return f"00000000-0000-0000-0000-{n:012d}"
+
+
+def _page(title: str, text: str) -> bytes:
+    return (
+        f"<!doctype html><html><head><title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    ).encode()
+
+
+def _warc(pages: list[tuple[int, bytes]]) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for n, data in pages:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                f"https://example.org/{n}", "response", payload=io.BytesIO(data),
+                http_headers=headers, warc_headers_dict={"WARC-Record-ID": f"<urn:uuid:{_uuid(n)}>"},
+            )
+        )  # fmt: skip
+    return buf.getvalue()
+
+
+def _bomb() -> bytes:
+    """A gzip member that inflates to 200 MiB from ~200 KB: a WARC response declaring a terabyte,
+    then one compressed MiB of spaces repeated (after a full flush, the same bytes each time)."""
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    head = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:bomb>\r\n"
+        b"WARC-Target-URI: https://example.org/bomb\r\n"
+        b"Content-Type: application/http; msgtype=response\r\nContent-Length: 1000000000000\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>"
+    )
+    out = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(b" " * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+    assert block == c.compress(b" " * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+    return out + block * 199
 
 
 def remove_deep(top: Path) -> None:
@@ -193,6 +255,18 @@ def test_nothing_leaks_to_the_terminal(
         for row in rows[1:]:
             for cell in row:
                 assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+@pytest.mark.parametrize("command", ["inspect", "timeline", "clusters"])
+def test_nothing_leaks_from_a_page(
+    corpus: tuple[Path, dict[str, str | None]], command: str
+) -> None:
+    root, _ = corpus
+    r = run_cli(command, "-f", "text", str(root / "ansi-title.html"))
+    assert r.returncode == 0, r.stderr
+    assert "Fire" in r.stdout
+    for stream in (r.stdout, r.stderr):
+        assert "\x1b" not in stream and "\x07" not in stream
 
 
 def test_file_deleted_between_discovery_and_reading(tmp_path: Path) -> None:

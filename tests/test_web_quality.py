@@ -1,0 +1,33 @@
+"""Quality gate for saved pages: pinned floors on ../shared/data/web-dev (102 real pages from
+trafilatura's evaluation set). Lowering a floor is a visible act.
+
+Measured when pinned (``python benchmarks/web_quality.py``, trafilatura 2.3.1, htmldate 1.11.0):
+295/307 = 96.1% of the ``with`` snippets found, 14/303 = 4.6% of the ``without`` snippets present
+in the text newsdedup keeps (headline, dateline, body); about 8 s for the 102 pages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from .conftest import ROOT
+
+FLOOR_WITH_PCT = 95.0  # the issue's target; measured 96.1
+CEILING_WITHOUT_PCT = 5.0  # the issue's target; measured 4.6
+
+
+def _measure_module():
+    spec = importlib.util.spec_from_file_location("web_quality", ROOT / "benchmarks/web_quality.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_web_dev_extraction_gate(data: Path) -> None:
+    m = _measure_module().measure(data / "web-dev")
+    print(f"web-dev with={m['with_pct']:.1f}% without={m['without_pct']:.1f}%")
+    assert m["read"] == m["pages"] == 102 and m["skipped"] == 0
+    assert m["with_pct"] >= FLOOR_WITH_PCT, m
+    assert m["without_pct"] <= CEILING_WITHOUT_PCT, m
