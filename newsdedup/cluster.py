@@ -35,6 +35,10 @@ class Story:
     relation: dict[int, Link | None] = field(
         default_factory=dict
     )  # member → link to base (or best)
+    # how tightly the members hang together: the mean link score over all pairs of members,
+    # a missing link counting 0 (1.0 for a single article). A chain A~B~C with no A~C scores
+    # low; a story of reprints near 1.
+    cohesion: float = 1.0
 
 
 def cluster(articles: list[Article], links: list[Link], settings: Settings) -> list[Story]:
@@ -118,4 +122,7 @@ def _story(
             direct = max(options, key=lambda ln: ln.score) if options else None
         relation[m] = direct
     sid = "s" + hashlib.sha256(articles[base].doc.sha256.encode()).hexdigest()[:10]
-    return Story(sid, [base, *rest], base, relation)
+    pairs = len(group) * (len(group) - 1) // 2
+    total = sum(strength.values()) / 2  # each link counted from both ends
+    cohesion = round(total / pairs, 4) if pairs else 1.0
+    return Story(sid, [base, *rest], base, relation, cohesion)

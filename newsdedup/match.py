@@ -54,6 +54,7 @@ HOP_MAX_DEGREE = 60
 SLUG_SCORE = 0.8
 SAME_SOURCE_HOURS = 20  # one source's items this far apart on different days are different items
 SLUG_MAX_GROUP = 100
+EVIDENCE_SPECIFICS = 12  # shared specifics listed with a link (the rest add nothing to read)
 MIN_SHARED_TERMS = 1  # same facts: at least this many distinctive terms in common
 #: two undated items of one source link as same facts only with this much more cosine and this
 #: many shared specifics (names and figures rare in the language and the run). Measured on
@@ -80,6 +81,8 @@ class Link:
     containment: float
     passages: int
     cosine: float
+    # the evidence a reader can check: names, figures and rare words both articles have
+    specifics: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -89,6 +92,7 @@ class Link:
             "containment": round(self.containment, 4),
             "shared_passages": self.passages,
             "cosine": round(self.cosine, 4),
+            "specifics": list(self.specifics),
         }
 
 
@@ -372,7 +376,13 @@ def find_links(
                 # outside the window the passage index was not asked: count them here
                 link = replace(link, passages=shared_sentences(feats[a], feats[b]))
             if link is not None:
-                found[(a, b)] = link
+                fa, fb = feats[a], feats[b]
+                weight = {
+                    t: fa.terms.get(t, 0.0) + fb.terms.get(t, 0.0)
+                    for t in fa.specific & fb.specific
+                }
+                common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
+                found[(a, b)] = replace(link, specifics=tuple(common[:EVIDENCE_SPECIFICS]))
 
     check(candidates)
     for key, link in slug_links(articles, days, settings).items():

@@ -27,8 +27,8 @@ def term_safe(text: str) -> str:
 
 
 def csv_safe(value: object) -> str:
-    """A cell value that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
+    """A cell value that a spreadsheet will not run as a formula (a list: its items by spaces)."""
+    text = _cell_text(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
@@ -97,8 +97,16 @@ def write_table(out: IO[str], columns: list[str], rows: Iterable[dict[str, Any]]
         out.write("\t".join(_tsv_cell(r.get(c)) for c in columns) + "\n")
 
 
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
 def _tsv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = _cell_text(value)
     return csv_safe(
         text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     )
@@ -155,6 +163,7 @@ PAIR_COLUMNS = [
     "containment",
     "shared_passages",
     "cosine",
+    "specifics",
 ]
 
 
@@ -166,6 +175,7 @@ def _member(result: Any, story: Any, m: int) -> dict[str, Any]:
         "id": a.id,
         "story": story.id,
         "story_size": len(story.members),
+        "story_cohesion": story.cohesion,
         "outlet": a.outlet.value,
         "agency": a.agency.value,
         "date": a.date.value,
@@ -230,6 +240,7 @@ def timeline_record(entry: Any) -> dict[str, Any]:
         "headline": entry.headline,
         "headline_source": entry.headline_source,
         "size": len(entry.sources),
+        "cohesion": entry.story.cohesion,
         "sources": [
             {
                 "tag": s.tag,

@@ -76,6 +76,28 @@ def test_bridge_article_does_not_chain_two_stories() -> None:
     assert not any({0, 4} <= set(g) for g in groups)
 
 
+def test_cohesion_tells_a_tight_story_from_a_chain() -> None:
+    """Issue 12: a story keeps a measure of how tightly its members hang together."""
+    arts = normalise(
+        [
+            document_from_bytes(f"Article number {i} text.\n".encode(), f"{i}.txt", f"{i}.txt")
+            for i in range(6)
+        ],
+        Settings(),
+    )
+
+    def link(a: int, b: int, score: float) -> Link:
+        return Link(a, b, "same facts", score, 0.0, 0.0, 0, score)
+
+    # {0,1,2} all linked at 0.9; {3,4,5} a chain 3~4~5 (no 3~5) at 0.9
+    links = [link(0, 1, 0.9), link(0, 2, 0.9), link(1, 2, 0.9), link(3, 4, 0.9), link(4, 5, 0.9)]
+    stories = {tuple(sorted(s.members)): s.cohesion for s in cluster(arts, links, Settings())}
+    assert stories[(0, 1, 2)] == 0.9
+    assert stories.get((3, 4, 5), 0.6) == 0.6  # 1.8 over three pairs, if the chain joins at all
+    single = normalise([document_from_bytes(b"Alone.\n", "x.txt", "x.txt")], Settings())
+    assert cluster(single, [], Settings())[0].cohesion == 1.0
+
+
 def test_story_ids_are_stable_and_ignore_unrelated_files(data: Path) -> None:
     seeds = [str(data / "seeds")]
     first = _stories(seeds)
