@@ -46,6 +46,42 @@ class Fmt(StrEnum):
     markdown = "markdown"
 
 
+# the formats each command offers: every one of them is real (tests parse each)
+class TimelineFmt(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+class ClustersFmt(StrEnum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    text = "text"
+
+
+class PairsFmt(StrEnum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+
+
+class InspectFmt(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class StatsFmt(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class Color(StrEnum):
     auto = "auto"
     always = "always"
@@ -117,7 +153,11 @@ NewOnlyOpt = Annotated[
     bool,
     typer.Option("--new-only", help="With --state: only stories that are new or gained articles."),
 ]
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+_FMT_HELP = "Output format."
+TimelineFmtOpt = Annotated[TimelineFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+ClustersFmtOpt = Annotated[ClustersFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+PairsFmtOpt = Annotated[PairsFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+InspectFmtOpt = Annotated[InspectFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
@@ -514,7 +554,7 @@ def _main(
 def inspect(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: InspectFmtOpt = InspectFmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -533,6 +573,7 @@ def inspect(
     from .pipeline import load
     from .render import article_record, inspect_text, write_json_document, write_jsonl
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
     settings = settings_from(locals())
     bar = Bar(progress_wanted(quiet))
@@ -629,7 +670,7 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
 def clusters(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.tsv,
+    fmt: ClustersFmtOpt = ClustersFmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -659,6 +700,7 @@ def clusters(
     """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
     from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
     result = _match_run(ctx, locals(), msg)
     with _output(output) as out:
@@ -685,7 +727,7 @@ def _iso_date(value: str | None, option: str) -> str | None:
 def timeline(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: TimelineFmtOpt = TimelineFmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -740,6 +782,7 @@ def timeline(
         timeline_text,
     )  # fmt: skip
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
     result = _match_run(ctx, locals(), msg)
@@ -756,10 +799,11 @@ def timeline(
         elif fmt is Fmt.markdown:
             for chunk in timeline_markdown(entries, full):
                 out.write(chunk)
-        elif fmt is Fmt.csv:
+        elif fmt in (Fmt.csv, Fmt.tsv):
             from .render import write_table
 
-            write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), ",")
+            sep = "," if fmt is Fmt.csv else "\t"
+            write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), sep)
         else:
             _emit(out, fmt, "timeline", "stories", (timeline_record(e) for e in entries),
                   TIMELINE_COLUMNS, result.corpus.skipped)  # fmt: skip
@@ -773,7 +817,7 @@ def timeline(
 def pairs(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.tsv,
+    fmt: PairsFmtOpt = PairsFmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -801,6 +845,7 @@ def pairs(
     """Every linked pair of articles with the kind of link and its scores."""
     from .render import PAIR_COLUMNS, pair_records
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
     result = _match_run(ctx, locals(), msg)
     with _output(output) as out:
@@ -826,9 +871,10 @@ def index_stats(
     num_perm: NumPermOpt = 128,
     seed: SeedOpt = 1,
     shingle_size: ShingleOpt = 5,
-    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text or json.")] = Fmt.text,
+    fmt: Annotated[StatsFmt, typer.Option("--format", "-f", help=_FMT_HELP)] = StatsFmt.text,
 ) -> None:
     """Articles, stories, days covered and size of a state (--state) or index (--index)."""
+    fmt = Fmt(fmt)
     if state is None and index is None:
         raise UsageError("index stats needs --state PATH or --index URL")
     with _state(locals(), settings_from(locals())) as store:

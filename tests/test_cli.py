@@ -26,10 +26,8 @@ def test_version() -> None:
 def test_usage_errors_exit_2() -> None:
     assert run_cli("clusters", "--bogus", "samples").returncode == 2
     assert run_cli("clusters").returncode == 2  # no paths
-    r = run_cli("inspect", "-f", "csv", "samples")
-    assert r.returncode == 2 and r.stderr.startswith(
-        "newsdedup: error: inspect has no --format csv"
-    )
+    r = run_cli("inspect", "-f", "csv", "samples")  # not offered, so refused as a usage error
+    assert r.returncode == 2 and "'csv' is not one of 'text', 'json', 'jsonl'" in r.stderr
 
 
 def test_option_values_are_checked() -> None:

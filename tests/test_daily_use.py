@@ -1,0 +1,78 @@
+"""First contact and daily use (issue 17): what a seasoned terminal user trips over. Each test
+runs the installed command through real pipes (and a pseudo-terminal where it matters)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+
+import pytest
+
+from .conftest import SAMPLES, run_cli
+
+COMMANDS = ("timeline", "clusters", "pairs", "inspect")
+
+
+def _offered_formats(command: str) -> list[str]:
+    """The formats ``COMMAND --help`` offers (what a user sees)."""
+    r = run_cli(command, "--help", env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    (line,) = [ln for ln in r.stdout.splitlines() if "--format" in ln]
+    m = re.search(r"[<\[]([a-z]+(?:\|[a-z]+)+)[>\]]", line)
+    assert m, line
+    return m.group(1).split("|")
+
+
+def _untsv(cell: str) -> str:
+    out, i = [], 0
+    while i < len(cell):
+        if cell[i] == "\\" and i + 1 < len(cell):
+            out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}[cell[i + 1]])
+            i += 2
+        else:
+            out.append(cell[i])
+            i += 1
+    return "".join(out)
+
+
+def _parse(fmt: str, text: str) -> list[list[str]] | object:
+    """Parse an output as its format says; fails the test if it does not parse."""
+    if fmt == "json":
+        return json.loads(text)
+    if fmt == "jsonl":
+        return [json.loads(line) for line in text.splitlines()]
+    if fmt in ("csv", "tsv"):
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        else:
+            rows = [[_untsv(c) for c in line.split("\t")] for line in text.split("\n")[:-1]]
+        assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows), fmt
+        for row in rows:
+            for cell in row:  # no Python repr of a list or dict in a cell
+                assert not cell.startswith(("[{", "{'", "['")), (fmt, cell[:60])
+        return rows
+    assert text.strip(), fmt
+    return text
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_issue17_every_offered_format_is_real(command: str) -> None:
+    inputs = [str(SAMPLES / "pa"), str(SAMPLES / "sun"), str(SAMPLES / "reuters-00032.txt"),
+              str(SAMPLES / "reuters-00055.txt")]  # fmt: skip
+    parsed: dict[str, object] = {}
+    for fmt in _offered_formats(command):
+        r = run_cli(command, "-f", fmt, *inputs)
+        assert r.returncode == 0, (fmt, r.stderr)
+        parsed[fmt] = _parse(fmt, r.stdout)
+    if "csv" in parsed and "tsv" in parsed:  # one table, two spellings
+        assert parsed["csv"] == parsed["tsv"]
+    if command == "timeline":
+        rows = parsed["tsv"]
+        assert isinstance(rows, list)
+        head = rows[0]
+        for row in rows[1:]:
+            cell = dict(zip(head, row, strict=True))
+            assert cell["tag"] and cell["source"] and cell["path"], cell
+            assert cell["passages"].isdigit()
