@@ -248,36 +248,77 @@ FailDupOpt = Annotated[
 ]
 
 
+def _is_stdout(path: Path | None) -> bool:
+    return path is None or str(path) == "-"
+
+
+def _check_output(path: Path | None) -> None:
+    """Before any work: the folder of ``-o FILE`` must exist and be writable (a long run must
+    not end in an error about its output)."""
+    if _is_stdout(path):
+        return
+    assert path is not None
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise NewsdedupError(f"{path}: Is a directory")
+    folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        raise NewsdedupError(f"{path}: No such file or directory")
+    if not os.access(folder, os.W_OK) and not os.access(target, os.W_OK):
+        raise NewsdedupError(f"{path}: Permission denied")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout; or for a regular file a temporary file beside it, renamed over it when all went
-    well (atomic: readers never see half a file); or a device or FIFO written directly."""
-    if path is None:
+    """stdout (also for ``-``); or for a regular file a temporary file beside it, renamed over
+    it when all went well (atomic: readers never see half a file) with the mode of the file it
+    replaces, or for a new file 0666 less the umask; or a device or FIFO written directly.
+    Errors name the user's path, never the temporary file."""
+    if _is_stdout(path):
         try:
             yield sys.stdout
             sys.stdout.flush()
         except BrokenPipeError as exc:
             raise PipeClosed from exc
         return
+    assert path is not None
     target = Path(os.path.realpath(path))  # a symlink is followed, never replaced
     try:
         st = os.stat(target)
     except FileNotFoundError:
         st = None
+    except OSError as exc:
+        raise NewsdedupError(f"{path}: {exc.strerror}") from exc
     if st is not None and not stat.S_ISREG(st.st_mode):
         # a device (/dev/null, /dev/stdout) or a FIFO: write to it; renaming over it would
         # replace it with a file
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        try:
+            fh = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise NewsdedupError(f"{path}: {exc.strerror}") from exc
+        with fh:
             yield fh
         return
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise NewsdedupError(f"{path}: {exc.strerror}") from exc
+    try:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+        os.fchmod(fd, mode)  # mkstemp makes 0600: keep the file's mode, or a new file's
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
-        if st is not None:
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))  # keep the file's permissions
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise NewsdedupError(f"{path}: {exc.strerror}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -574,6 +615,7 @@ def inspect(
     from .render import article_record, inspect_text, write_json_document, write_jsonl
 
     fmt = Fmt(fmt)
+    _check_output(output)
     msg = Messages(quiet, verbose)
     settings = settings_from(locals())
     bar = Bar(progress_wanted(quiet))
@@ -638,6 +680,7 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
     """The shared body of the story commands: inputs, state, progress, load, match."""
     from .pipeline import find_stories, load
 
+    _check_output(opts.get("output"))
     settings = settings_from(opts)
     stored = opts.get("state") is not None or opts.get("index") is not None
     if opts.get("new_only") and not stored:
@@ -791,7 +834,7 @@ def timeline(
         if fmt is Fmt.text and brief:
             for line in timeline_brief(entries):
                 out.write(line)
-        elif fmt is Fmt.text and output is None and use_color(color, no_color, out):
+        elif fmt is Fmt.text and _is_stdout(output) and use_color(color, no_color, out):
             timeline_rich(entries, out, True, full)
         elif fmt is Fmt.text:
             for chunk in timeline_text(entries, full):

@@ -8,10 +8,13 @@ import io
 import json
 import os
 import re
+import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, run_cli
+from .conftest import SAMPLES, newsdedup_exe, run_cli
 
 COMMANDS = ("timeline", "clusters", "pairs", "inspect")
 
@@ -76,3 +79,30 @@ def test_issue17_every_offered_format_is_real(command: str) -> None:
             cell = dict(zip(head, row, strict=True))
             assert cell["tag"] and cell["source"] and cell["path"], cell
             assert cell["passages"].isdigit()
+
+
+def _run_umask(args: list[str], umask: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [newsdedup_exe(), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        check=False, preexec_fn=lambda: os.umask(umask),
+    )  # fmt: skip
+
+
+def test_issue17_output_file_mode_error_and_dash(tmp_path: Path) -> None:
+    one = str(SAMPLES / "reuters-00001.txt")
+    new = tmp_path / "report.txt"
+    r = _run_umask(["clusters", "-o", str(new), one], 0o027, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640  # 0666 less the umask, as any new file
+    new.chmod(0o604)
+    r = _run_umask(["clusters", "-o", str(new), one], 0o077, tmp_path)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o604  # an existing file keeps its mode
+    # a folder that does not exist: the message names the user's path, not a temporary file
+    bad = "/nonexistent/dir/x"
+    r = _run_umask(["clusters", "-o", bad, one], 0o022, tmp_path)
+    assert r.returncode != 0 and r.stdout == ""
+    assert r.stderr == f"newsdedup: error: {bad}: No such file or directory\n"
+    # '-' is standard output, not a file named '-'
+    r = _run_umask(["clusters", "-o", "-", one], 0o022, tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("path\tstory")
+    assert not (tmp_path / "-").exists()
