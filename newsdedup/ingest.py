@@ -51,6 +51,8 @@ def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipp
     filesystem. Symlinks are followed only with ``settings.follow_symlinks``; loops are reported.
     """
     seen: set[str] = set()
+    paths = list(paths)
+    file_root, folder_root = _layout_roots(paths)
     for given in paths:
         try:
             st = os.stat(given) if settings.follow_symlinks else os.lstat(given)
@@ -65,14 +67,44 @@ def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipp
                 yield Skipped(display_path(given), _os_reason(exc))
                 continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(given, given, settings, {_dev_ino(st)}, seen)
+            root = folder_root if folder_root == _parent(given) else given
+            yield from _walk(given, root, settings, {_dev_ino(st)}, seen)
         elif stat.S_ISREG(st.st_mode):
             key = os.path.realpath(given)
             if key not in seen:
                 seen.add(key)
-                yield Found(given, os.path.dirname(given), os.path.basename(given))
+                root = file_root if file_root is not None else os.path.dirname(given)
+                yield Found(given, root, os.path.relpath(given, root or "."))
         else:
             yield Skipped(display_path(given), "not a regular file")
+
+
+def _parent(path: str) -> str:
+    return os.path.dirname(os.path.normpath(path)) or "."
+
+
+def _layout_roots(paths: list[str]) -> tuple[str | None, str | None]:
+    """The roots that keep the outlet-per-folder layout (``corpus/OUTLET/…``) when inputs come
+    one by one: files named or listed (``find corpus -print0``) are taken below their common
+    folder, and sibling folders given together (``corpus/pa corpus/sun``) below their parent,
+    so their outlets are those of a run over ``corpus``. Returns (files' root, folders' root)."""
+    files: list[str] = []
+    folders: list[str] = []
+    for p in paths:
+        (folders if os.path.isdir(p) else files).append(p)
+
+    def common(parts: list[str]) -> str | None:
+        if not parts:
+            return None
+        try:
+            base = os.path.commonpath(parts)
+        except ValueError:  # absolute and relative paths mixed
+            return None
+        return None if base == os.sep else (base or ".")
+
+    file_root = common([_parent(f) for f in files])
+    folder_root = common([_parent(f) for f in folders]) if len(folders) > 1 else None
+    return file_root, folder_root
 
 
 def _dev_ino(st: os.stat_result) -> tuple[int, int]:

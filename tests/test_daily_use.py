@@ -106,3 +106,24 @@ def test_issue17_output_file_mode_error_and_dash(tmp_path: Path) -> None:
     r = _run_umask(["clusters", "-o", "-", one], 0o022, tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("path\tstory")
     assert not (tmp_path / "-").exists()
+
+
+def test_issue17_outlet_from_the_layout_with_listed_files_and_outlet_folders(data: Path) -> None:
+    meter = data / "meter-dev"
+    walked = run_cli("clusters", "-f", "jsonl", "-g", "*.txt", str(meter))
+    assert walked.returncode == 0, walked.stderr
+    outlet = {(r := json.loads(x))["path"]: r["outlet"] for x in walked.stdout.splitlines()}
+    assert None not in outlet.values()
+    find = f"find '{meter}' -name '*.txt' -print0 | sort -z | '{newsdedup_exe()}' clusters -0"
+    listed = subprocess.run(["bash", "-o", "pipefail", "-c", f"{find} -f jsonl"],
+                            capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    got = {(r := json.loads(x))["path"]: r["outlet"] for x in listed.stdout.splitlines()}
+    assert got == outlet  # the same outlets as a run over the folder
+    two = run_cli("clusters", "-f", "jsonl", str(meter / "pa"), str(meter / "sun"))
+    got = {(r := json.loads(x))["path"]: r["outlet"] for x in two.stdout.splitlines()}
+    assert got == {p: o for p, o in outlet.items() if "/pa/" in p or "/sun/" in p}
+    brief = subprocess.run(["bash", "-o", "pipefail", "-c", f"{find.replace('clusters', 'timeline')} --brief"],
+                           capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert brief.returncode == 0 and brief.stdout.count("\n") > 100
+    assert str(meter) not in brief.stdout  # sources by name, never by path
