@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .errors import NewsdedupError, UsageError
-from .ingest import display_path
+from .ingest import STDIN, display_path
 from .model import Skipped
 from .settings import DEFAULT_MAX_BYTES, Settings
 
@@ -93,7 +93,10 @@ class Color(StrEnum):
 
 Paths = Annotated[
     list[str] | None,
-    typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False),
+    typer.Argument(
+        help="Files or folders (walked recursively, sorted); '-': an article on standard input.",
+        show_default=False,
+    ),
 ]
 FilesFromOpt = Annotated[
     str | None,
@@ -437,12 +440,29 @@ def _all_commands() -> list[Any]:
 
 def _inputs(
     ctx: typer.Context, paths: list[str] | None, files_from: str | None, null: bool, stored: bool
-) -> list[str]:
+) -> tuple[list[str], bytes | None]:
     """The input paths: those given, then those listed in --files-from (one a line, or NUL-ended
-    with -0). Reading a list from a terminal would hang: that is a usage error instead."""
+    with -0); and for a path ``-``, the article read from standard input. Reading from a
+    terminal would hang: that is a usage error instead. A path given that does not exist is a
+    usage error too (a listed one that vanished is skipped, as a file deleted while running)."""
     out = list(paths or [])
+    for p in out:
+        if p != STDIN and not os.path.lexists(p):
+            raise UsageError(f"{display_path(p)}: No such file or directory")
     if null and files_from is None:
         files_from = "-"
+    stdin: bytes | None = None
+    if STDIN in out:
+        if files_from == "-":
+            raise UsageError(
+                "standard input can hold a list of paths (--files-from -, -0) or an article"
+                " (-), not both"
+            )
+        if sys.stdin.isatty():
+            raise UsageError(
+                "standard input is a terminal; pipe an article into it (newsdedup inspect - < FILE)"
+            )
+        stdin = sys.stdin.buffer.read()
     if files_from is not None:
         if files_from == "-":
             if sys.stdin.isatty():
@@ -471,7 +491,7 @@ def _inputs(
             ctx=ctx,
             param_hint="PATHS",
         )
-    return out
+    return out, stdin
 
 
 class Bar:
@@ -620,7 +640,8 @@ def inspect(
     settings = settings_from(locals())
     bar = Bar(progress_wanted(quiet))
     try:
-        corpus = load(_inputs(ctx, paths, files_from, null, False), settings, progress=bar)
+        given, stdin = _inputs(ctx, paths, files_from, null, False)
+        corpus = load(given, settings, progress=bar, stdin=stdin)
     finally:
         bar.close()
     msg.skipped(corpus.skipped)
@@ -687,11 +708,11 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
         raise typer.BadParameter(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
-    paths = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
+    paths, stdin = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
     bar = Bar(progress_wanted(msg.quiet))
     try:
         with _state(opts, settings) as store:
-            corpus = load(paths, settings, store, bar)
+            corpus = load(paths, settings, store, bar, stdin)
             msg.skipped(corpus.skipped)
             msg.debug(
                 f"{len(corpus.articles)} article(s)"

@@ -25,6 +25,10 @@ from .settings import Settings
 # discovery
 
 
+#: the input path that stands for standard input (its bytes are read by the caller)
+STDIN = "-"
+
+
 @dataclass(frozen=True)
 class Found:
     """A file found under an input root: the OS path, the root and the path below it."""
@@ -54,6 +58,9 @@ def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipp
     paths = list(paths)
     file_root, folder_root = _layout_roots(paths)
     for given in paths:
+        if given == STDIN:  # the caller supplies standard input's bytes
+            yield Found(STDIN, ".", STDIN)
+            continue
         try:
             st = os.stat(given) if settings.follow_symlinks else os.lstat(given)
         except OSError as exc:
@@ -91,7 +98,8 @@ def _layout_roots(paths: list[str]) -> tuple[str | None, str | None]:
     files: list[str] = []
     folders: list[str] = []
     for p in paths:
-        (folders if os.path.isdir(p) else files).append(p)
+        if p != STDIN:
+            (folders if os.path.isdir(p) else files).append(p)
 
     def common(parts: list[str]) -> str | None:
         if not parts:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .ingest import Found, discover, display_path, read_document
+from .errors import InputError, UsageError
+from .ingest import STDIN, Found, discover, display_path, document_from_bytes, read_document
 from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
@@ -52,29 +52,38 @@ def load(
     settings: Settings,
     state: Store | None = None,
     progress: Progress | None = None,
+    stdin: bytes | None = None,
 ) -> Corpus:
-    """Read and normalise every file under ``paths``; bad files land in ``skipped``.
+    """Read and normalise every file under ``paths``; bad files land in ``skipped``. A path
+    ``-`` is one article whose bytes are ``stdin`` (read by the caller).
 
     With ``state`` (a :class:`newsdedup.state.LocalState` or another store with its methods),
     only new or changed files are read; the corpus is every file the store holds."""
     tick = progress or _quiet
+    paths = list(paths)
+    if state is not None and STDIN in paths:
+        raise UsageError("'-' (an article on standard input) cannot be kept in a state")
     items = discover_all(paths, settings)
     if state is not None:
         return _load_incremental(items, settings, state, tick)
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    work = partial(_read_parse, settings=settings)
+    work = partial(_read_parse, settings=settings, stdin=stdin)
     for n, done in enumerate(ordered_map(work, items, settings.jobs), 1):
         (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         tick("read", n, len(items))
     return Corpus(finalise(articles, settings), skipped)
 
 
-def _read_parse(item: Found | Skipped, settings: Settings) -> Article | Skipped:
+def _read_parse(
+    item: Found | Skipped, settings: Settings, stdin: bytes | None = None
+) -> Article | Skipped:
     """One input: its parsed article, or why it was skipped (runs in a worker with --jobs)."""
     if isinstance(item, Skipped):
         return item
     try:
+        if item.ospath == STDIN:
+            return parse(document_from_bytes(stdin or b"", STDIN, STDIN), settings)
         return parse(read_document(item, settings), settings)
     except InputError as exc:
         return Skipped(exc.path, exc.reason)

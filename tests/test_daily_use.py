@@ -127,3 +127,23 @@ def test_issue17_outlet_from_the_layout_with_listed_files_and_outlet_folders(dat
                            capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert brief.returncode == 0 and brief.stdout.count("\n") > 100
     assert str(meter) not in brief.stdout  # sources by name, never by path
+
+
+def test_issue17_missing_path_is_a_usage_error_and_dash_is_stdin(tmp_path: Path) -> None:
+    r = run_cli("timeline", "/nope")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == "newsdedup: error: /nope: No such file or directory\n"
+    r = run_cli("clusters", str(SAMPLES / "reuters-00001.txt"), str(tmp_path / "gone.txt"))
+    assert r.returncode == 2 and "gone.txt: No such file or directory" in r.stderr
+    text = (SAMPLES / "reuters-00032.txt").read_text(encoding="utf-8")
+    r = run_cli("inspect", "-", stdin=text)  # the article's text from standard input
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("== -\n") and "SENATORS INTRODUCE EXPORT LICENSING" in r.stdout
+    r = run_cli("inspect", "-f", "jsonl", "-", stdin=text)
+    assert json.loads(r.stdout)["path"] == "-"
+    r = run_cli("clusters", "-f", "jsonl", "-", str(SAMPLES / "reuters-00055.txt"), stdin=text)
+    assert r.returncode == 0 and len({json.loads(x)["story"] for x in r.stdout.splitlines()}) == 1
+    r = run_cli("inspect", "--files-from", "-", stdin=str(SAMPLES / "reuters-00032.txt") + "\n")
+    assert r.returncode == 0 and "SENATORS INTRODUCE" in r.stdout
+    r = run_cli("inspect", "--files-from", "-", "-", stdin=text)
+    assert r.returncode == 2 and "standard input" in r.stderr
