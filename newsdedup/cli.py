@@ -665,10 +665,12 @@ def inspect(
 
 
 def _finish(skipped: list[Skipped], duplicates: bool = False) -> None:
-    if skipped:
-        raise typer.Exit(EXIT_ERROR)
+    """The exit code of a completed run: the duplicates signal (asked for with
+    --fail-on-duplicates) wins over skipped inputs, which are reported on stderr either way."""
     if duplicates:
         raise typer.Exit(EXIT_DUPLICATES)
+    if skipped:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _emit(

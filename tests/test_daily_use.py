@@ -147,3 +147,14 @@ def test_issue17_missing_path_is_a_usage_error_and_dash_is_stdin(tmp_path: Path)
     assert r.returncode == 0 and "SENATORS INTRODUCE" in r.stdout
     r = run_cli("inspect", "--files-from", "-", "-", stdin=text)
     assert r.returncode == 2 and "standard input" in r.stderr
+
+
+def test_issue17_duplicates_signal_wins_over_skipped_inputs(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes((SAMPLES / "reuters-00032.txt").read_bytes())
+    (tmp_path / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    r = run_cli("clusters", "--fail-on-duplicates", str(tmp_path))
+    assert r.returncode == 3, r.stderr
+    assert "c.png: skipped: binary file (PNG image)" in r.stderr  # still reported
+    assert run_cli("clusters", str(tmp_path)).returncode == 1
+    assert run_cli("timeline", "--fail-on-duplicates", str(tmp_path)).returncode == 3
