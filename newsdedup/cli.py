@@ -82,6 +82,11 @@ class StatsFmt(StrEnum):
     json = "json"
 
 
+class FileType(StrEnum):
+    articles = "articles"
+    all = "all"
+
+
 class Color(StrEnum):
     auto = "auto"
     always = "always"
@@ -203,6 +208,15 @@ GlobOpt = Annotated[
         "-g",
         help="Read only files matching PAT; '!PAT' leaves files out (repeatable; folders only).",
         metavar="PAT",
+    ),
+]
+TypeOpt = Annotated[
+    FileType,
+    typer.Option(
+        "--type",
+        "-t",
+        help="Walked files to read: 'articles' (.txt, .text, .htm(l), .xhtml, .json(l), .warc(.gz),"
+        " no extension; not hidden) or 'all'. An include --glob chooses by itself.",
     ),
 ]
 FollowOpt = Annotated[
@@ -369,7 +383,12 @@ def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bo
 
 
 # option name → Settings field, where they differ
-_RENAMED = {"window": "window_days", "follow": "follow_symlinks", "glob": "globs"}
+_RENAMED = {
+    "window": "window_days",
+    "follow": "follow_symlinks",
+    "glob": "globs",
+    "file_type": "types",
+}
 _FIELDS = set(Settings.__dataclass_fields__)
 
 
@@ -381,6 +400,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
         field = _RENAMED.get(name, name)
         if field in _FIELDS:
             kw[field] = tuple(value or ()) if field == "globs" else value
+            if field == "types":
+                kw[field] = str(value)
     return Settings(**kw)
 
 
@@ -625,6 +646,7 @@ def inspect(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
@@ -719,6 +741,7 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
             msg.debug(
                 f"{len(corpus.articles)} article(s)"
                 + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+                + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
             )
             result = find_stories(corpus, settings, store, bar)
     finally:
@@ -751,6 +774,7 @@ def clusters(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
@@ -824,6 +848,7 @@ def timeline(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
@@ -897,6 +922,7 @@ def pairs(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,

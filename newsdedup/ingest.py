@@ -29,6 +29,29 @@ from .settings import Settings
 STDIN = "-"
 
 
+#: what a walked file is read as an article by (``--type articles``, the default): these name
+#: endings, or none at all (wire files often have none); hidden files never
+ARTICLE_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".json", ".jsonl", ".warc",
+                    ".warc.gz")  # fmt: skip
+_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def is_article_name(name: str) -> bool:
+    """Is a walked file called ``name`` an article by default? (``labels.tsv``, ``x.png``,
+    ``README.md``, ``.DS_Store`` are not; ``reuters-00001``, ``x.txt``, ``page.html`` are.)"""
+    if name.startswith("."):
+        return False
+    lower = name.lower()
+    return lower.endswith(ARTICLE_SUFFIXES) or not _EXT.search(lower)
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """A walked file that is not an article by its name (not an error; counted, not listed)."""
+
+    path: str
+
+
 @dataclass(frozen=True)
 class Found:
     """A file found under an input root: the OS path, the root and the path below it."""
@@ -48,7 +71,7 @@ def display_path(path: str) -> str:
     )
 
 
-def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipped]:
+def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipped | PassedOver]:
     """Yield every regular file under ``paths`` (files or folders), sorted within each folder.
 
     Folders are walked recursively in byte order of names, so the order never depends on the
@@ -121,7 +144,7 @@ def _dev_ino(st: os.stat_result) -> tuple[int, int]:
 
 def _walk(
     folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
-) -> Iterator[Found | Skipped]:
+) -> Iterator[Found | Skipped | PassedOver]:
     """Depth-first, entries in byte order, without recursion (folders may nest deeply)."""
     # the stack holds (entry path, its ancestors' device/inode pairs), next item on top
     stack: list[tuple[str, frozenset[tuple[int, int]], bool]] = [
@@ -164,7 +187,9 @@ def _walk(
         stack.extend(reversed(children))
 
 
-def _file(path: str, root: str, settings: Settings, seen: set[str]) -> Iterator[Found | Skipped]:
+def _file(
+    path: str, root: str, settings: Settings, seen: set[str]
+) -> Iterator[Found | Skipped | PassedOver]:
     if not os.path.exists(path):
         yield Skipped(
             display_path(path), "broken symbolic link" if os.path.islink(path) else "no such file"
@@ -172,6 +197,10 @@ def _file(path: str, root: str, settings: Settings, seen: set[str]) -> Iterator[
         return
     rel = os.path.relpath(path, root)
     if settings.globs and not wanted(rel, settings.globs):
+        return
+    chosen = settings.types == "all" or any(not g.startswith("!") for g in settings.globs)
+    if not chosen and not is_article_name(os.path.basename(path)):
+        yield PassedOver(display_path(path))  # an include --glob chooses files by itself
         return
     real = os.path.realpath(path)
     if real in seen:
@@ -520,6 +549,8 @@ def ingest(paths: Iterable[str], settings: Settings) -> tuple[list[Document], li
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for item in discover(paths, settings):
+        if isinstance(item, PassedOver):
+            continue
         if isinstance(item, Skipped):
             skipped.append(item)
             continue

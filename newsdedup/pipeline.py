@@ -10,7 +10,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import InputError, UsageError
-from .ingest import STDIN, Found, discover, display_path, document_from_bytes, read_document
+from .ingest import (
+    STDIN,
+    Found,
+    PassedOver,
+    discover,
+    display_path,
+    document_from_bytes,
+    read_document,
+)
 from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
@@ -36,6 +44,7 @@ class Corpus:
     skipped: list[Skipped] = field(default_factory=list)
     keys: list[bytes] = field(default_factory=list)
     fresh: set[int] = field(default_factory=set)
+    passed_over: int = 0  # walked files that are not articles by name (--type)
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -43,8 +52,21 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 
 def discover_all(paths: Iterable[str], settings: Settings) -> list[Found | Skipped]:
-    """Every input, in discovery order (a list: the total is known before reading starts)."""
-    return list(discover(paths, settings))
+    """Every input, in discovery order (a list: the total is known before reading starts);
+    files passed over by their name are left out (see :func:`discover_counted`)."""
+    return discover_counted(paths, settings)[0]
+
+
+def discover_counted(paths: Iterable[str], settings: Settings) -> tuple[list[Found | Skipped], int]:
+    """Every input in discovery order, and how many walked files were passed over."""
+    items: list[Found | Skipped] = []
+    passed = 0
+    for item in discover(paths, settings):
+        if isinstance(item, PassedOver):
+            passed += 1
+        else:
+            items.append(item)
+    return items, passed
 
 
 def load(
@@ -63,16 +85,18 @@ def load(
     paths = list(paths)
     if state is not None and STDIN in paths:
         raise UsageError("'-' (an article on standard input) cannot be kept in a state")
-    items = discover_all(paths, settings)
+    items, passed = discover_counted(paths, settings)
     if state is not None:
-        return _load_incremental(items, settings, state, tick)
+        corpus = _load_incremental(items, settings, state, tick)
+        corpus.passed_over = passed
+        return corpus
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings, stdin=stdin)
     for n, done in enumerate(ordered_map(work, items, settings.jobs), 1):
         (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         tick("read", n, len(items))
-    return Corpus(finalise(articles, settings), skipped)
+    return Corpus(finalise(articles, settings), skipped, passed_over=passed)
 
 
 def _read_parse(

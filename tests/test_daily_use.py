@@ -152,9 +152,31 @@ def test_issue17_missing_path_is_a_usage_error_and_dash_is_stdin(tmp_path: Path)
 def test_issue17_duplicates_signal_wins_over_skipped_inputs(tmp_path: Path) -> None:
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_bytes((SAMPLES / "reuters-00032.txt").read_bytes())
-    (tmp_path / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (tmp_path / "c.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # a PNG, misnamed
     r = run_cli("clusters", "--fail-on-duplicates", str(tmp_path))
     assert r.returncode == 3, r.stderr
-    assert "c.png: skipped: binary file (PNG image)" in r.stderr  # still reported
+    assert "c.txt: skipped: binary file (PNG image)" in r.stderr  # still reported
     assert run_cli("clusters", str(tmp_path)).returncode == 1
     assert run_cli("timeline", "--fail-on-duplicates", str(tmp_path)).returncode == 3
+
+
+def test_issue17_only_articles_are_read_from_folders(tmp_path: Path) -> None:
+    story = (SAMPLES / "reuters-00032.txt").read_bytes()
+    (tmp_path / "a.txt").write_bytes(story)
+    (tmp_path / "reuters-00055").write_bytes((SAMPLES / "reuters-00055.txt").read_bytes())
+    (tmp_path / "labels.tsv").write_text("path\tstory\na.txt\t1\n")
+    (tmp_path / "notes.md").write_text("# Notes\n\nThe council met on Monday to discuss taxes.\n")
+    (tmp_path / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (tmp_path / ".hidden").write_text("An editor's backup of the story.\n")
+    r = run_cli("clusters", "-f", "jsonl", "-v", str(tmp_path))
+    assert r.returncode == 0, r.stderr  # the PNG is no error: it is not an article
+    paths = sorted(Path(json.loads(x)["path"]).name for x in r.stdout.splitlines())
+    assert paths == ["a.txt", "reuters-00055"]
+    assert "4 passed over" in r.stderr and "skipped" not in r.stderr
+    r = run_cli("clusters", "-f", "jsonl", "--type", "all", str(tmp_path))
+    assert r.returncode == 1 and "scan.png: skipped: binary file" in r.stderr
+    assert len(r.stdout.splitlines()) == 5
+    r = run_cli("clusters", "-f", "jsonl", "--glob", "*.md", str(tmp_path))
+    assert [Path(json.loads(x)["path"]).name for x in r.stdout.splitlines()] == ["notes.md"]
+    r = run_cli("clusters", "-f", "jsonl", str(tmp_path / "notes.md"))  # named: always read
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 1
