@@ -259,6 +259,11 @@ JobsOpt = Annotated[
         min=0,
     ),
 ]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option("--no-pager", help="Do not page output on a terminal ($PAGER, else less -FRX)."),
+]
+StatsOpt = Annotated[bool, typer.Option("--stats", help="Times and counts per stage on stderr.")]
 FailDupOpt = Annotated[
     bool,
     typer.Option("--fail-on-duplicates", help="Exit 3 if any story has more than one article."),
@@ -291,12 +296,82 @@ def _umask() -> int:
     return mask
 
 
+def pager_wanted(no_pager: bool, output: Path | None) -> bool:
+    """Page only results bound for a terminal (never for a pipe or a file), as git does."""
+    return (
+        not no_pager
+        and _is_stdout(output)
+        and sys.stdout.isatty()
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _pager_command() -> tuple[str, dict[str, str]] | None:
+    """``$PAGER`` (run by the shell, as git does), else ``less`` with ``LESS=FRX`` unless LESS
+    is set: quit if one screen, keep colours, leave the text on the screen. None: no pager."""
+    import shlex
+    import shutil
+
+    env = dict(os.environ)
+    cmd = env.get("PAGER")
+    if cmd is None:
+        cmd = "less"
+        env.setdefault("LESS", "FRX")
+    try:
+        words = shlex.split(cmd)
+    except ValueError:
+        return None
+    if not words or words[0] == "cat" or shutil.which(words[0]) is None:
+        return None
+    return cmd, env
+
+
 @contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
+def _paged() -> Iterator[IO[str]]:
+    """Write through the pager; wait for it (ignoring Ctrl-C, which is the pager's) so the
+    terminal is left as it was. Quitting the pager early is a normal end."""
+    import io
+    import signal
+    import subprocess
+
+    found = _pager_command()
+    if found is None:
+        yield sys.stdout
+        return
+    cmd, env = found
+    sys.stdout.flush()
+    proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    pipe = io.TextIOWrapper(proc.stdin, encoding="utf-8", newline="")
+    closed = False
+    try:
+        try:
+            yield pipe
+            pipe.close()
+        except BrokenPipeError:  # the user quit the pager
+            closed = True
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            proc.wait()
+        finally:
+            signal.signal(signal.SIGINT, old)
+    if closed:
+        raise PipeClosed
+
+
+@contextlib.contextmanager
+def _output(path: Path | None, pager: bool = False) -> Iterator[IO[str]]:
     """stdout (also for ``-``); or for a regular file a temporary file beside it, renamed over
     it when all went well (atomic: readers never see half a file) with the mode of the file it
     replaces, or for a new file 0666 less the umask; or a device or FIFO written directly.
     Errors name the user's path, never the temporary file."""
+    if _is_stdout(path) and pager:
+        with _paged() as out:
+            yield out
+        return
     if _is_stdout(path):
         try:
             yield sys.stdout
@@ -366,9 +441,7 @@ class Messages:
 
     def skipped(self, skipped: list[Skipped]) -> None:
         for s in skipped:
-            self.warn(f"{s.path}: skipped: {s.reason}")
-        if skipped:
-            self.warn(f"{len(skipped)} input(s) skipped")
+            self.warn(f"{s.path}: skipped: {s.reason}")  # the count is in the summary line
 
 
 def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bool:
@@ -529,7 +602,25 @@ class Bar:
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
 
+        self.stages: dict[str, list[float]] = {}  # stage → [seconds, items] (for --stats)
+        self._current = "discover"
+        self._mark = self._start
+
+    def enter(self, stage: str, items: int | None = None) -> None:
+        """A new stage begins (the previous one ends); ``items`` counts what it handles."""
+        now = self._clock()
+        row = self.stages.setdefault(self._current, [0.0, 0])
+        row[0] += now - self._mark
+        self._current, self._mark = stage, now
+        row = self.stages.setdefault(stage, [0.0, 0])
+        if items is not None:
+            row[1] = max(row[1], items)
+
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._current:
+            self.enter(stage)
+        row = self.stages[stage]
+        row[1] = max(row[1], total or done)
         if not self.enabled:
             return
         if self._progress is None:
@@ -578,6 +669,47 @@ class Bar:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+    def report(self) -> list[str]:
+        """--stats: one line per stage, its items and seconds, then the total."""
+        self.enter("end")
+        lines = [f"{'stage':<9} {'items':>7} {'seconds':>9}"]
+        for stage, (secs, items) in self.stages.items():
+            if stage != "end":
+                shown = f"{int(items):,}" if items else ""
+                lines.append(f"{stage:<9} {shown:>7} {secs:>7.2f} s")
+        lines.append(f"{'total':<9} {'':>7} {self._clock() - self._start:>7.2f} s")
+        return lines
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def summary(
+    articles: int,
+    skipped: int,
+    passed_over: int,
+    stories: int | None = None,
+    several: int | None = None,
+    pairs: int | None = None,
+) -> str:
+    """The one line that ends a run: ``663 articles, 124 stories, 102 with more than one
+    source, 2 skipped``; ``no stories`` when nothing matched."""
+    parts = [_plural(articles, "article")]
+    if stories is not None:
+        if stories == 0:
+            parts.append("no stories")
+        else:
+            parts.append(_plural(stories, "story", "stories"))
+            parts.append(f"{several or 0:,} with more than one source")
+    if pairs is not None:
+        parts.append(_plural(pairs, "linked pair"))
+    if skipped:
+        parts.append(f"{skipped:,} skipped")
+    if passed_over:
+        parts.append(f"{passed_over:,} passed over")
+    return ", ".join(parts)
 
 
 def progress_wanted(quiet: bool) -> bool:
@@ -651,6 +783,8 @@ def inspect(
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
 ) -> None:
     """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
     from .pipeline import load
@@ -667,7 +801,8 @@ def inspect(
     finally:
         bar.close()
     msg.skipped(corpus.skipped)
-    with _output(output) as out:
+    bar.enter("write", len(corpus.articles))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         if fmt is Fmt.json:
             write_json_document(
                 out,
@@ -683,7 +818,22 @@ def inspect(
                 out.write(chunk)
         else:
             raise UsageError(f"inspect has no --format {fmt.value}; use text, json or jsonl")
+    msg.warn(summary(len(corpus.articles), len(corpus.skipped), corpus.passed_over))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
     _finish(corpus.skipped)
+
+
+def _story_summary(msg: Messages, bar: Bar, stats: bool, result: Any, sizes: list[int]) -> None:
+    """The summary line of a story command (``sizes``: articles of each story printed), and
+    with --stats the figures per stage."""
+    c = result.corpus
+    several = sum(1 for n in sizes if n > 1)
+    msg.warn(summary(len(c.articles), len(c.skipped), c.passed_over, len(sizes), several))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
 
 
 def _finish(skipped: list[Skipped], duplicates: bool = False) -> None:
@@ -721,7 +871,7 @@ def _emit(
         raise UsageError(f"{command} has no --format {fmt.value}")
 
 
-def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
+def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages, bar: Bar) -> Any:
     """The shared body of the story commands: inputs, state, progress, load, match."""
     from .pipeline import find_stories, load
 
@@ -733,20 +883,22 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
     paths, stdin = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
-    bar = Bar(progress_wanted(msg.quiet))
     try:
         with _state(opts, settings) as store:
             corpus = load(paths, settings, store, bar, stdin)
             msg.skipped(corpus.skipped)
             msg.debug(
-                f"{len(corpus.articles)} article(s)"
+                _plural(len(corpus.articles), "article")
                 + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
                 + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
             )
             result = find_stories(corpus, settings, store, bar)
     finally:
         bar.close()
-    msg.debug(f"{len(result.links)} link(s), {len(result.stories)} stories")
+    bar.enter("cluster", len(result.stories))
+    msg.debug(
+        f"{_plural(len(result.links), 'link')}, {_plural(len(result.stories), 'story', 'stories')}"
+    )
     if opts.get("new_only"):
         keep = result.changed or set()
         result.stories = [s for s in result.stories if s.id in keep]
@@ -780,6 +932,8 @@ def clusters(
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -792,10 +946,13 @@ def clusters(
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
-    result = _match_run(ctx, locals(), msg)
-    with _output(output) as out:
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("write", sum(len(s.members) for s in result.stories))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
               result.corpus.skipped, clusters_text(result))  # fmt: skip
+    _story_summary(msg, bar, stats, result, [len(s.members) for s in result.stories])
     _finish(
         result.corpus.skipped,
         fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
@@ -854,6 +1011,8 @@ def timeline(
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -876,13 +1035,16 @@ def timeline(
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
-    result = _match_run(ctx, locals(), msg)
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("merge")
     entries = build_timeline(result, first, last, dups_only)
-    with _output(output) as out:
+    bar.enter("write", len(entries))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         if fmt is Fmt.text and brief:
             for line in timeline_brief(entries):
                 out.write(line)
-        elif fmt is Fmt.text and _is_stdout(output) and use_color(color, no_color, out):
+        elif fmt is Fmt.text and _is_stdout(output) and use_color(color, no_color, sys.stdout):
             timeline_rich(entries, out, True, full)
         elif fmt is Fmt.text:
             for chunk in timeline_text(entries, full):
@@ -898,6 +1060,7 @@ def timeline(
         else:
             _emit(out, fmt, "timeline", "stories", (timeline_record(e) for e in entries),
                   TIMELINE_COLUMNS, result.corpus.skipped)  # fmt: skip
+    _story_summary(msg, bar, stats, result, [len(e.sources) for e in entries])
     _finish(
         result.corpus.skipped,
         fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
@@ -927,6 +1090,8 @@ def pairs(
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -939,9 +1104,16 @@ def pairs(
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
-    result = _match_run(ctx, locals(), msg)
-    with _output(output) as out:
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("write", len(result.links))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
+    c = result.corpus
+    msg.warn(summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links)))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
     _finish(result.corpus.skipped)
 
 

@@ -7,9 +7,12 @@ import csv
 import io
 import json
 import os
+import pty
 import re
+import select
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -180,3 +183,62 @@ def test_issue17_only_articles_are_read_from_folders(tmp_path: Path) -> None:
     assert [Path(json.loads(x)["path"]).name for x in r.stdout.splitlines()] == ["notes.md"]
     r = run_cli("clusters", "-f", "jsonl", str(tmp_path / "notes.md"))  # named: always read
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 1
+
+
+def _on_terminal(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> tuple[int, str, str]:
+    """Run with stdout on a pseudo-terminal (stderr a pipe); returns (code, terminal, stderr)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [newsdedup_exe(), *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100", **env}, cwd=SAMPLES.parent,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert time.monotonic() < deadline, "hung on a terminal"
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=10)
+    os.close(master)
+    return proc.returncode, seen.decode().replace("\r\n", "\n"), err
+
+
+def test_issue17_pager_on_a_terminal_only_and_a_summary_line(tmp_path: Path, data: Path) -> None:
+    pager = {"PAGER": "sed s/^/PAGED:/"}
+    code, seen, err = _on_terminal(["clusters", "samples"], pager)
+    assert code == 0 and seen.startswith("PAGED:path\tstory")
+    assert err == "newsdedup: 15 articles, 7 stories, 5 with more than one source, 1 passed over\n"
+    code, seen, _ = _on_terminal(["clusters", "--no-pager", "samples"], pager)
+    assert code == 0 and "PAGED:" not in seen and seen.startswith("path\tstory")
+    piped = run_cli("clusters", "samples", env={**os.environ, **pager})
+    assert "PAGED:" not in piped.stdout  # never when stdout is not a terminal
+    r = run_cli("clusters", str(data / "meter-dev"))
+    assert r.stderr == (
+        "newsdedup: 663 articles, 124 stories, 105 with more than one source, 1 passed over\n"
+    )
+    assert run_cli("clusters", "-q", str(data / "meter-dev")).stderr == ""
+    r = run_cli("timeline", "--stats", "samples")
+    assert re.search(r"newsdedup: +read +15 +\d+\.\d\d s", r.stderr), r.stderr
+    assert re.search(r"newsdedup: +cluster +7 +\d+\.\d\d s", r.stderr), r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_cli("timeline", str(empty))
+    assert (
+        r.returncode == 0 and r.stdout == "" and r.stderr == "newsdedup: 0 articles, no stories\n"
+    )
+    r = run_cli("timeline", "--since", "2030-01-01", "samples")
+    assert r.stdout == "" and "no stories" in r.stderr
