@@ -23,8 +23,28 @@ from .settings import DEFAULT_MAX_BYTES, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DUPLICATES = 0, 1, 2, 3
 
+
+class HelpGroup(typer.core.TyperGroup):
+    """The command groups' help: no ``<bool>`` shown for a flag."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
 app = typer.Typer(
     name="newsdedup",
+    cls=HelpGroup,
+    epilog=(
+        "Examples:\n\n"
+        "  newsdedup timeline corpus/\n"
+        "  find corpus -name '*.txt' -print0 | newsdedup clusters -0 -f jsonl\n"
+        "  newsdedup inspect - < article.txt\n\n"
+        "newsdedup COMMAND --help shows each command's options."
+    ),
     help=(
         "Find the same news story across outlets and print a merged, source-annotated timeline.\n\n"
         "Exit codes: 0 success; 1 runtime error or skipped inputs (the run still completes);"
@@ -91,6 +111,61 @@ class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
+
+
+# ---------------------------------------------------------------------------------------------
+# help: options in panels, no type shown for flags and paths, examples in the epilog
+
+_PANELS = {
+    "Input": ("files_from", "null", "glob", "file_type", "follow", "max_bytes",
+              "dayfirst", "use_mtime", "source_from_path", "jobs", "config"),
+    "Stories": ("threshold", "window", "num_perm", "seed", "shingle_size", "fail_on_duplicates"),
+    "Output": ("fmt", "output", "brief", "full", "dups_only", "since", "until", "color",
+               "no_color", "no_pager", "quiet", "verbose", "stats"),
+    "State": ("state", "index", "index_prefix", "wait", "rebuild_state", "new_only"),
+}  # fmt: skip
+_PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
+_METAVARS = {"since": "DATE", "until": "DATE", "as_of": "DATE", "older_than": "AGE",
+             "max_bytes": "N", "jobs": "N", "wait": "SECONDS", "index_prefix": "P",
+             "seed": "N", "window": "DAYS", "num_perm": "N", "shingle_size": "N",
+             "threshold": "X"}  # fmt: skip
+
+
+class HelpCommand(typer.core.TyperCommand):
+    """A command whose help groups options into panels and shows a type only where it tells
+    something (not ``<bool>`` for a flag, nor ``<list[str]>`` for the paths)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _tidy(param)
+        order = list(_PANELS)  # panels in this order; a panel's options as declared
+        self.params.sort(key=lambda p: order.index(_PANEL_OF.get(p.name or "", "Input")))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if param.name == "help":
+                _tidy(param)
+                param.rich_help_panel = "Output"
+        return params
+
+
+def _tidy(param: Any) -> None:
+    name = param.name or ""
+    if isinstance(param, typer.core.TyperArgument):
+        param.display_type_rich = lambda ctx: None
+        param.metavar = "PATH"
+    elif getattr(param, "is_flag", False):
+        param.metavar = ""
+    elif name in _METAVARS and param.metavar is None:
+        param.metavar = _METAVARS[name]
+    if name in _PANEL_OF:
+        param.rich_help_panel = _PANEL_OF[name]
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n".join(f"  {line}" for line in lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,7 +829,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Find the same news story across outlets."""
@@ -764,7 +842,14 @@ def _main(
 # commands
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup inspect article.txt",
+        "newsdedup inspect - < article.txt",
+        "newsdedup inspect -f jsonl corpus/ | jq .headline.value",
+    ),
+)
 def inspect(
     ctx: typer.Context,
     paths: Paths = None,
@@ -907,7 +992,14 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages, bar: Bar
     return result
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup clusters corpus/",
+        "find corpus -name '*.txt' -newer stamp -print0 | newsdedup clusters -0 --state s.db",
+        "newsdedup clusters -f jsonl corpus/ | jq -r 'select(.story_size > 1) | .path'",
+    ),
+)
 def clusters(
     ctx: typer.Context,
     paths: Paths = None,
@@ -970,7 +1062,15 @@ def _iso_date(value: str | None, option: str) -> str | None:
     return hit.iso[:10]
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup timeline corpus/",
+        "newsdedup timeline --brief --dups-only --since 2024-04-01 corpus/",
+        "newsdedup timeline -f markdown -o report.md corpus/pa corpus/sun",
+        "newsdedup timeline --state s.db --new-only -q -o new.txt corpus/",
+    ),
+)
 def timeline(
     ctx: typer.Context,
     paths: Paths = None,
@@ -1067,7 +1167,13 @@ def timeline(
     )
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup pairs corpus/",
+        "newsdedup pairs -f csv -o pairs.csv corpus/",
+    ),
+)
 def pairs(
     ctx: typer.Context,
     paths: Paths = None,
@@ -1121,13 +1227,14 @@ def pairs(
 # index maintenance
 
 index_app = typer.Typer(
+    cls=HelpGroup,
     help="Look after a state or shared index: its figures, and pruning old articles.",
     no_args_is_help=True,
 )
 app.add_typer(index_app, name="index")
 
 
-@index_app.command("stats")
+@index_app.command("stats", cls=HelpCommand)
 def index_stats(
     state: StateOpt = None,
     index: IndexOpt = None,
@@ -1157,7 +1264,14 @@ def index_stats(
         raise UsageError(f"index stats has no --format {fmt.value}; use text or json")
 
 
-@index_app.command("prune")
+@index_app.command(
+    "prune",
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup index prune --state s.db --older-than 90d",
+        "newsdedup index prune --index redis://db:6379/0 --older-than 1y",
+    ),
+)
 def index_prune(
     older_than: Annotated[
         str,

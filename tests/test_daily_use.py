@@ -242,3 +242,45 @@ def test_issue17_pager_on_a_terminal_only_and_a_summary_line(tmp_path: Path, dat
     )
     r = run_cli("timeline", "--since", "2030-01-01", "samples")
     assert r.stdout == "" and "no stories" in r.stderr
+
+
+HELP_ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def _panels(help_text: str) -> dict[str, list[str]]:
+    """Rich help panels: title → the option lines in it."""
+    panels: dict[str, list[str]] = {}
+    current = None
+    for line in help_text.splitlines():
+        m = re.match(r"\s*╭─ (\w[\w ]*?) ─", line)
+        if m:
+            current = m.group(1)
+            panels[current] = []
+        elif current and re.match(r"\s*│\s+(\*\s+)?-", line):
+            panels[current].append(line)
+    return panels
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["timeline"], ["clusters"], ["pairs"], ["inspect"], ["index"], ["index", "stats"],
+     ["index", "prune"]],
+)  # fmt: skip
+def test_issue17_help_is_grouped_and_shows_no_python_types(command: list[str]) -> None:
+    r = run_cli(*command, "--help", env=HELP_ENV)
+    assert r.returncode == 0
+    assert "<bool>" not in r.stdout and "<list[str]>" not in r.stdout and "<str>" not in r.stdout
+    panels = _panels(r.stdout)
+    assert all(len(lines) <= 16 for lines in panels.values()), {
+        k: len(v) for k, v in panels.items()
+    }
+    if command and command[0] in ("timeline", "clusters", "pairs"):
+        assert {"Input", "Stories", "Output", "State"} <= set(panels)
+    if command and command[0] in ("timeline", "clusters", "pairs", "inspect"):
+        assert "Examples:" in r.stdout and f"newsdedup {command[0]} " in r.stdout
+        assert "[PATH]..." in r.stdout  # the usage line names the paths
+
+
+def test_issue17_short_version_option() -> None:
+    r = run_cli("-V")
+    assert r.returncode == 0 and r.stdout == run_cli("--version").stdout
