@@ -22,6 +22,7 @@ from .model import Skipped
 from .settings import DEFAULT_MAX_BYTES, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DUPLICATES = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 class HelpGroup(typer.core.TyperGroup):
@@ -48,7 +49,7 @@ app = typer.Typer(
     help=(
         "Find the same news story across outlets and print a merged, source-annotated timeline.\n\n"
         "Exit codes: 0 success; 1 runtime error or skipped inputs (the run still completes);"
-        " 2 usage error; 3 duplicates found with --fail-on-duplicates."
+        " 2 usage error; 3 duplicates found with --fail-on-duplicates; 130 interrupted (Ctrl-C)."
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -1134,6 +1135,11 @@ def timeline(
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
+    if brief and fmt is not Fmt.text:
+        raise UsageError(
+            f"--brief is a text layout; with --format {fmt.value} every story is written in full"
+            " (leave out --brief, or pick fields with jq)"
+        )
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
     bar = Bar(progress_wanted(quiet))
     result = _match_run(ctx, locals(), msg, bar)
@@ -1147,7 +1153,11 @@ def timeline(
         elif fmt is Fmt.text and _is_stdout(output) and use_color(color, no_color, sys.stdout):
             timeline_rich(entries, out, True, full)
         elif fmt is Fmt.text:
-            for chunk in timeline_text(entries, full):
+            import shutil
+
+            tty = _is_stdout(output) and sys.stdout.isatty()
+            width = min(100, shutil.get_terminal_size().columns) if tty else 100
+            for chunk in timeline_text(entries, full, width, wrap_sources=tty):
                 out.write(chunk)
         elif fmt is Fmt.markdown:
             for chunk in timeline_markdown(entries, full):
@@ -1268,7 +1278,7 @@ def index_stats(
     "prune",
     cls=HelpCommand,
     epilog=_examples(
-        "newsdedup index prune --state s.db --older-than 90d",
+        "newsdedup index prune --state s.db --older-than 90d --dry-run",
         "newsdedup index prune --index redis://db:6379/0 --older-than 1y",
     ),
 )
@@ -1289,6 +1299,10 @@ def index_prune(
     shingle_size: ShingleOpt = 5,
     wait: WaitOpt = 0.0,
     quiet: QuietOpt = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", "-n", help="Print what would go (day and path), change nothing."),
+    ] = False,
 ) -> None:
     """Drop articles dated (else modified) before the cut-off; their unchanged files are not
     read again. Stories are recomputed on the next run."""
@@ -1299,9 +1313,19 @@ def index_prune(
     days = _parse_age(older_than)
     ref = dt.date.fromisoformat(_iso_date(as_of, "--as-of")) if as_of else dt.date.today()
     cutoff = (ref - dt.timedelta(days=days)).isoformat()
+    msg = Messages(quiet, False)
     with _state(locals(), settings_from(locals())) as store:
+        if dry_run:
+            from .state import prunable
+
+            old = prunable(store.rows().values(), cutoff)
+            with _output(None) as out:
+                for row in old:
+                    out.write(f"{row.day or '-'}\t{display_path(os.fsdecode(row.ospath))}\n")
+            msg.warn(f"would prune {_plural(len(old), 'article')} dated before {cutoff}")
+            return
         n = store.prune(cutoff)
-    Messages(quiet, False).warn(f"pruned {n} article(s) dated before {cutoff}")
+    msg.warn(f"pruned {n} article(s) dated before {cutoff}")
 
 
 def _parse_age(text: str) -> int:
@@ -1317,8 +1341,21 @@ def _parse_age(text: str) -> int:
 # entry point
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT). Not a KeyboardInterrupt, which typer turns into a silent exit 130."""
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    raise Interrupted
+
+
 def main() -> None:
-    """Console-script entry: library errors become one-line messages; a closed pipe is quiet."""
+    """Console-script entry: library errors become one-line messages; a closed pipe is quiet;
+    Ctrl-C says so and exits 130 (128 + SIGINT, as shells report it)."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if ignored (nohup, &)
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         try:
             rv = app(standalone_mode=False)
@@ -1328,9 +1365,9 @@ def main() -> None:
         except NewsdedupError as exc:
             print(f"newsdedup: error: {display_path(str(exc))}", file=sys.stderr)
             code = exc.exit_code
-        except KeyboardInterrupt:
+        except (Interrupted, KeyboardInterrupt):
             print("newsdedup: interrupted", file=sys.stderr)
-            code = EXIT_ERROR  # exit codes stay below 126
+            code = EXIT_INTERRUPTED
         except PipeClosed:
             raise BrokenPipeError from None
         except Exception as exc:  # click's usage errors and anything unexpected

@@ -49,6 +49,7 @@ def _worker_start(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for fd in list(_CLOSE_IN_WORKERS):
         with contextlib.suppress(OSError):
             os.close(fd)

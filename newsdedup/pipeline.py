@@ -188,9 +188,18 @@ def _load_incremental(
 
 
 def _day(art: Article) -> str:
-    """The day an article counts as for pruning: its date, else its file's modification day."""
+    """The day an article counts as for pruning: its date; for an ambiguous numeric date
+    (12/07/99, settled only later by its outlet's other files) the later of its two readings;
+    else its file's modification day."""
     if art.date.value:
         return art.date.value[:10]
+    if art.pending_date is not None:
+        from .dates import make_iso
+
+        first, second, year = art.pending_date[:3]
+        days = [d for d in (make_iso(year, second, first), make_iso(year, first, second)) if d]
+        if days:
+            return max(days)[:10]
     return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
 
 

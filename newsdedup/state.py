@@ -121,6 +121,13 @@ def decode_article(blob: bytes) -> Article:
     return article_from_dict(json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass")))
 
 
+def prunable(rows: Iterable[Row], before: str) -> list[Row]:
+    """The rows ``prune(before)`` drops (articles of a day before ``before``), in walk order."""
+    return sorted(
+        (r for r in rows if not r.pruned and r.day < before), key=lambda r: order_key(r.ospath)
+    )
+
+
 def order_key(ospath: bytes) -> tuple[bytes, ...]:
     """The order a folder walk yields files in (components in byte order), so a store's articles
     come in the order of a batch run over the same folder."""

@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import signal
 import stat
 import subprocess
 import time
@@ -284,3 +285,67 @@ def test_issue17_help_is_grouped_and_shows_no_python_types(command: list[str]) -
 def test_issue17_short_version_option() -> None:
     r = run_cli("-V")
     assert r.returncode == 0 and r.stdout == run_cli("--version").stdout
+
+
+def test_issue17_on_80_columns_long_lines_wrap_under_themselves() -> None:
+    for env in ({}, {"NO_COLOR": "1"}):  # rich on a colour terminal, plain text without
+        code, seen, _ = _on_terminal(["timeline", "--no-pager", "samples"],
+                                     {"COLUMNS": "80", **env})  # fmt: skip
+        assert code == 0
+        text = re.sub(r"\x1b\[[0-9;]*m", "", seen)
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        assert len(lines) > 20
+        for line in lines:
+            assert len(line) <= 80, line
+            # a story's first line starts with its date; every other line is indented
+            assert line.startswith(" ") or re.match(r"(\d{4}-\d\d-\d\d|undated)", line), line
+
+
+def test_issue17_brief_in_fixed_columns_and_not_with_json() -> None:
+    r = run_cli("timeline", "--brief", "samples")
+    lines = r.stdout.splitlines()
+    assert len(lines) == 7
+    assert len({ln.index("[") for ln in lines}) == 1  # the sources column starts in one place
+    assert len({ln.index("×") for ln in lines}) == 1
+    r = run_cli("timeline", "--brief", "-f", "json", "samples")
+    assert r.returncode == 2 and r.stdout == "" and "--brief" in r.stderr
+
+
+def test_issue17_verbose_counts_in_good_english() -> None:
+    r = run_cli("clusters", "-v", str(SAMPLES / "reuters-00001.txt"))
+    assert "newsdedup: 1 article\n" in r.stderr and "0 links, 1 story\n" in r.stderr
+    assert r.stderr.endswith("newsdedup: 1 article, 1 story, 0 with more than one source\n")
+
+
+def test_issue17_ctrl_c_says_interrupted_and_exits_130(data: Path) -> None:
+    proc = subprocess.Popen(
+        [newsdedup_exe(), "clusters", "--jobs", "2", str(data / "reuters-dev")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.0)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "newsdedup: interrupted\n"
+
+
+def test_issue17_prune_dry_run_and_ambiguous_dates(tmp_path: Path) -> None:
+    import shutil
+
+    folder, state = tmp_path / "news", tmp_path / "s.db"
+    shutil.copytree(SAMPLES, folder)  # copied today: every file's time stamp is today
+    assert run_cli("clusters", "--state", str(state), str(folder)).returncode == 0
+    before = run_cli("index", "stats", "--state", str(state), "-f", "json").stdout
+    args = ["index", "prune", "--older-than", "1y", "--as-of", "2001-01-01", "--state", str(state)]
+    r = run_cli(*args, "--dry-run")
+    assert r.returncode == 0
+    went = [line.split("\t") for line in r.stdout.splitlines()]
+    # PA's pages say 12/07/99 (ambiguous alone): 1999 either way, so they go with the others
+    assert ["1999-12-07", str(folder / "pa" / "2b32148f50.txt")] in went
+    assert (
+        len(went) == 7 and f"would prune {len(went)} articles dated before 2000-01-02" in r.stderr
+    )
+    assert run_cli("index", "stats", "--state", str(state), "-f", "json").stdout == before
+    r = run_cli(*args)
+    assert f"pruned {len(went)} article(s)" in r.stderr
