@@ -4,22 +4,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# dependency versions pinned to those the tests were run with (constraints.txt)
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed  ## print the merged timeline of samples/
-	$(BIN)/newsdedup timeline --glob "!README.md" samples/
+	$(BIN)/newsdedup timeline samples/
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
 	$(BIN)/ruff check newsdedup tests benchmarks
@@ -32,6 +33,10 @@ lint: $(STAMP)
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/index_insert.py
+
+constraints: $(STAMP)  ## re-pin constraints.txt to the versions in .venv (after make test passes)
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newsdedup'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -17,18 +17,39 @@ import typer
 
 from . import __version__
 from .errors import NewsdedupError, UsageError
-from .ingest import display_path
+from .ingest import STDIN, display_path
 from .model import Skipped
 from .settings import DEFAULT_MAX_BYTES, Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DUPLICATES = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+
+class HelpGroup(typer.core.TyperGroup):
+    """The command groups' help: no ``<bool>`` shown for a flag."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
 
 app = typer.Typer(
     name="newsdedup",
+    cls=HelpGroup,
+    epilog=(
+        "Examples:\n\n"
+        "  newsdedup timeline corpus/\n"
+        "  find corpus -name '*.txt' -print0 | newsdedup clusters -0 -f jsonl\n"
+        "  newsdedup inspect - < article.txt\n\n"
+        "newsdedup COMMAND --help shows each command's options."
+    ),
     help=(
         "Find the same news story across outlets and print a merged, source-annotated timeline.\n\n"
         "Exit codes: 0 success; 1 runtime error or skipped inputs (the run still completes);"
-        " 2 usage error; 3 duplicates found with --fail-on-duplicates."
+        " 2 usage error; 3 duplicates found with --fail-on-duplicates; 130 interrupted (Ctrl-C)."
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -46,6 +67,47 @@ class Fmt(StrEnum):
     markdown = "markdown"
 
 
+# the formats each command offers: every one of them is real (tests parse each)
+class TimelineFmt(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+class ClustersFmt(StrEnum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    text = "text"
+
+
+class PairsFmt(StrEnum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+
+
+class InspectFmt(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class StatsFmt(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FileType(StrEnum):
+    articles = "articles"
+    all = "all"
+
+
 class Color(StrEnum):
     auto = "auto"
     always = "always"
@@ -53,11 +115,69 @@ class Color(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------
+# help: options in panels, no type shown for flags and paths, examples in the epilog
+
+_PANELS = {
+    "Input": ("files_from", "null", "glob", "file_type", "follow", "max_bytes",
+              "dayfirst", "use_mtime", "source_from_path", "jobs", "config"),
+    "Stories": ("threshold", "window", "num_perm", "seed", "shingle_size", "fail_on_duplicates"),
+    "Output": ("fmt", "output", "brief", "full", "dups_only", "since", "until", "color",
+               "no_color", "no_pager", "quiet", "verbose", "stats"),
+    "State": ("state", "index", "index_prefix", "wait", "rebuild_state", "new_only"),
+}  # fmt: skip
+_PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
+_METAVARS = {"since": "DATE", "until": "DATE", "as_of": "DATE", "older_than": "AGE",
+             "max_bytes": "N", "jobs": "N", "wait": "SECONDS", "index_prefix": "P",
+             "seed": "N", "window": "DAYS", "num_perm": "N", "shingle_size": "N",
+             "threshold": "X"}  # fmt: skip
+
+
+class HelpCommand(typer.core.TyperCommand):
+    """A command whose help groups options into panels and shows a type only where it tells
+    something (not ``<bool>`` for a flag, nor ``<list[str]>`` for the paths)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _tidy(param)
+        order = list(_PANELS)  # panels in this order; a panel's options as declared
+        self.params.sort(key=lambda p: order.index(_PANEL_OF.get(p.name or "", "Input")))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if param.name == "help":
+                _tidy(param)
+                param.rich_help_panel = "Output"
+        return params
+
+
+def _tidy(param: Any) -> None:
+    name = param.name or ""
+    if isinstance(param, typer.core.TyperArgument):
+        param.display_type_rich = lambda ctx: None
+        param.metavar = "PATH"
+    elif getattr(param, "is_flag", False):
+        param.metavar = ""
+    elif name in _METAVARS and param.metavar is None:
+        param.metavar = _METAVARS[name]
+    if name in _PANEL_OF:
+        param.rich_help_panel = _PANEL_OF[name]
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
 # options shared by every command
 
 Paths = Annotated[
     list[str] | None,
-    typer.Argument(help="Files or folders (walked recursively, sorted).", show_default=False),
+    typer.Argument(
+        help="Files or folders (walked recursively, sorted); '-': an article on standard input.",
+        show_default=False,
+    ),
 ]
 FilesFromOpt = Annotated[
     str | None,
@@ -117,7 +237,11 @@ NewOnlyOpt = Annotated[
     bool,
     typer.Option("--new-only", help="With --state: only stories that are new or gained articles."),
 ]
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+_FMT_HELP = "Output format."
+TimelineFmtOpt = Annotated[TimelineFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+ClustersFmtOpt = Annotated[ClustersFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+PairsFmtOpt = Annotated[PairsFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
+InspectFmtOpt = Annotated[InspectFmt, typer.Option("--format", "-f", help=_FMT_HELP)]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
@@ -160,6 +284,16 @@ GlobOpt = Annotated[
         "-g",
         help="Read only files matching PAT; '!PAT' leaves files out (repeatable; folders only).",
         metavar="PAT",
+    ),
+]
+TypeOpt = Annotated[
+    FileType,
+    typer.Option(
+        "--type",
+        "-t",
+        help="Walked files to read: 'articles' (.txt, .text, .htm(l), .xhtml, .json(l), .ndjson,"
+        " .warc(.gz),"
+        " no extension; not hidden) or 'all'. An include --glob chooses by itself.",
     ),
 ]
 FieldOpt = Annotated[
@@ -211,42 +345,158 @@ JobsOpt = Annotated[
         min=0,
     ),
 ]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option("--no-pager", help="Do not page output on a terminal ($PAGER, else less -FRX)."),
+]
+StatsOpt = Annotated[bool, typer.Option("--stats", help="Times and counts per stage on stderr.")]
 FailDupOpt = Annotated[
     bool,
     typer.Option("--fail-on-duplicates", help="Exit 3 if any story has more than one article."),
 ]
 
 
+def _is_stdout(path: Path | None) -> bool:
+    return path is None or str(path) == "-"
+
+
+def _check_output(path: Path | None) -> None:
+    """Before any work: the folder of ``-o FILE`` must exist and be writable (a long run must
+    not end in an error about its output)."""
+    if _is_stdout(path):
+        return
+    assert path is not None
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise NewsdedupError(f"{path}: Is a directory")
+    folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        raise NewsdedupError(f"{path}: No such file or directory")
+    if not os.access(folder, os.W_OK) and not os.access(target, os.W_OK):
+        raise NewsdedupError(f"{path}: Permission denied")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def pager_wanted(no_pager: bool, output: Path | None) -> bool:
+    """Page only results bound for a terminal (never for a pipe or a file), as git does."""
+    return (
+        not no_pager
+        and _is_stdout(output)
+        and sys.stdout.isatty()
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _pager_command() -> tuple[str, dict[str, str]] | None:
+    """``$PAGER`` (run by the shell, as git does), else ``less`` with ``LESS=FRX`` unless LESS
+    is set: quit if one screen, keep colours, leave the text on the screen. None: no pager."""
+    import shlex
+    import shutil
+
+    env = dict(os.environ)
+    cmd = env.get("PAGER")
+    if cmd is None:
+        cmd = "less"
+        env.setdefault("LESS", "FRX")
+    try:
+        words = shlex.split(cmd)
+    except ValueError:
+        return None
+    if not words or words[0] == "cat" or shutil.which(words[0]) is None:
+        return None
+    return cmd, env
+
+
 @contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout; or for a regular file a temporary file beside it, renamed over it when all went
-    well (atomic: readers never see half a file); or a device or FIFO written directly."""
-    if path is None:
+def _paged() -> Iterator[IO[str]]:
+    """Write through the pager; wait for it (ignoring Ctrl-C, which is the pager's) so the
+    terminal is left as it was. Quitting the pager early is a normal end."""
+    import io
+    import signal
+    import subprocess
+
+    found = _pager_command()
+    if found is None:
+        yield sys.stdout
+        return
+    cmd, env = found
+    sys.stdout.flush()
+    proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    pipe = io.TextIOWrapper(proc.stdin, encoding="utf-8", newline="")
+    closed = False
+    try:
+        try:
+            yield pipe
+            pipe.close()
+        except BrokenPipeError:  # the user quit the pager
+            closed = True
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            proc.wait()
+        finally:
+            signal.signal(signal.SIGINT, old)
+    if closed:
+        raise PipeClosed
+
+
+@contextlib.contextmanager
+def _output(path: Path | None, pager: bool = False) -> Iterator[IO[str]]:
+    """stdout (also for ``-``); or for a regular file a temporary file beside it, renamed over
+    it when all went well (atomic: readers never see half a file) with the mode of the file it
+    replaces, or for a new file 0666 less the umask; or a device or FIFO written directly.
+    Errors name the user's path, never the temporary file."""
+    if _is_stdout(path) and pager:
+        with _paged() as out:
+            yield out
+        return
+    if _is_stdout(path):
         try:
             yield sys.stdout
             sys.stdout.flush()
         except BrokenPipeError as exc:
             raise PipeClosed from exc
         return
+    assert path is not None
     target = Path(os.path.realpath(path))  # a symlink is followed, never replaced
     try:
         st = os.stat(target)
     except FileNotFoundError:
         st = None
+    except OSError as exc:
+        raise NewsdedupError(f"{path}: {exc.strerror}") from exc
     if st is not None and not stat.S_ISREG(st.st_mode):
         # a device (/dev/null, /dev/stdout) or a FIFO: write to it; renaming over it would
         # replace it with a file
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        try:
+            fh = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise NewsdedupError(f"{path}: {exc.strerror}") from exc
+        with fh:
             yield fh
         return
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise NewsdedupError(f"{path}: {exc.strerror}") from exc
+    try:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+        os.fchmod(fd, mode)  # mkstemp makes 0600: keep the file's mode, or a new file's
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
-        if st is not None:
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))  # keep the file's permissions
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise NewsdedupError(f"{path}: {exc.strerror}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -277,9 +527,7 @@ class Messages:
 
     def skipped(self, skipped: list[Skipped]) -> None:
         for s in skipped:
-            self.warn(f"{s.path}: skipped: {s.reason}")
-        if skipped:
-            self.warn(f"{len(skipped)} input(s) skipped")
+            self.warn(f"{s.path}: skipped: {s.reason}")  # the count is in the summary line
 
 
 def use_color(choice: Color, no_color: bool, stream: IO[str] = sys.stdout) -> bool:
@@ -298,6 +546,7 @@ _RENAMED = {
     "window": "window_days",
     "follow": "follow_symlinks",
     "glob": "globs",
+    "file_type": "types",
     "field": "fields",
 }
 _FIELDS = set(Settings.__dataclass_fields__)
@@ -311,6 +560,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
         field = _RENAMED.get(name, name)
         if field in _FIELDS:
             kw[field] = tuple(value or ()) if field in ("globs", "fields") else value
+            if field == "types":
+                kw[field] = str(value)
     return Settings(**kw)
 
 
@@ -370,12 +621,29 @@ def _all_commands() -> list[Any]:
 
 def _inputs(
     ctx: typer.Context, paths: list[str] | None, files_from: str | None, null: bool, stored: bool
-) -> list[str]:
+) -> tuple[list[str], bytes | None]:
     """The input paths: those given, then those listed in --files-from (one a line, or NUL-ended
-    with -0). Reading a list from a terminal would hang: that is a usage error instead."""
+    with -0); and for a path ``-``, the article read from standard input. Reading from a
+    terminal would hang: that is a usage error instead. A path given that does not exist is a
+    usage error too (a listed one that vanished is skipped, as a file deleted while running)."""
     out = list(paths or [])
+    for p in out:
+        if p != STDIN and not os.path.lexists(p):
+            raise UsageError(f"{display_path(p)}: No such file or directory")
     if null and files_from is None:
         files_from = "-"
+    stdin: bytes | None = None
+    if STDIN in out:
+        if files_from == "-":
+            raise UsageError(
+                "standard input can hold a list of paths (--files-from -, -0) or an article"
+                " (-), not both"
+            )
+        if sys.stdin.isatty():
+            raise UsageError(
+                "standard input is a terminal; pipe an article into it (newsdedup inspect - < FILE)"
+            )
+        stdin = sys.stdin.buffer.read()
     if files_from is not None:
         if files_from == "-":
             if sys.stdin.isatty():
@@ -404,7 +672,7 @@ def _inputs(
             ctx=ctx,
             param_hint="PATHS",
         )
-    return out
+    return out, stdin
 
 
 class Bar:
@@ -421,7 +689,25 @@ class Bar:
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
 
+        self.stages: dict[str, list[float]] = {}  # stage → [seconds, items] (for --stats)
+        self._current = "discover"
+        self._mark = self._start
+
+    def enter(self, stage: str, items: int | None = None) -> None:
+        """A new stage begins (the previous one ends); ``items`` counts what it handles."""
+        now = self._clock()
+        row = self.stages.setdefault(self._current, [0.0, 0])
+        row[0] += now - self._mark
+        self._current, self._mark = stage, now
+        row = self.stages.setdefault(stage, [0.0, 0])
+        if items is not None:
+            row[1] = max(row[1], items)
+
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._current:
+            self.enter(stage)
+        row = self.stages[stage]
+        row[1] = max(row[1], total or done)
         if not self.enabled:
             return
         if self._progress is None:
@@ -471,6 +757,47 @@ class Bar:
             self._progress.stop()
             self._progress = None
 
+    def report(self) -> list[str]:
+        """--stats: one line per stage, its items and seconds, then the total."""
+        self.enter("end")
+        lines = [f"{'stage':<9} {'items':>7} {'seconds':>9}"]
+        for stage, (secs, items) in self.stages.items():
+            if stage != "end":
+                shown = f"{int(items):,}" if items else ""
+                lines.append(f"{stage:<9} {shown:>7} {secs:>7.2f} s")
+        lines.append(f"{'total':<9} {'':>7} {self._clock() - self._start:>7.2f} s")
+        return lines
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def summary(
+    articles: int,
+    skipped: int,
+    passed_over: int,
+    stories: int | None = None,
+    several: int | None = None,
+    pairs: int | None = None,
+) -> str:
+    """The one line that ends a run: ``663 articles, 124 stories, 102 with more than one
+    source, 2 skipped``; ``no stories`` when nothing matched."""
+    parts = [_plural(articles, "article")]
+    if stories is not None:
+        if stories == 0:
+            parts.append("no stories")
+        else:
+            parts.append(_plural(stories, "story", "stories"))
+            parts.append(f"{several or 0:,} with more than one source")
+    if pairs is not None:
+        parts.append(_plural(pairs, "linked pair"))
+    if skipped:
+        parts.append(f"{skipped:,} skipped")
+    if passed_over:
+        parts.append(f"{passed_over:,} passed over")
+    return ", ".join(parts)
+
 
 def progress_wanted(quiet: bool) -> bool:
     return not quiet and os.environ.get("TERM") != "dumb" and sys.stderr.isatty()
@@ -514,7 +841,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Find the same news story across outlets."""
@@ -524,11 +854,18 @@ def _main(
 # commands
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup inspect article.txt",
+        "newsdedup inspect - < article.txt",
+        "newsdedup inspect -f jsonl corpus/ | jq .headline.value",
+    ),
+)
 def inspect(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: InspectFmtOpt = InspectFmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -538,25 +875,32 @@ def inspect(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     field: FieldOpt = None,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
 ) -> None:
     """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
     from .pipeline import load
     from .render import article_record, inspect_text, write_json_document, write_jsonl
 
+    fmt = Fmt(fmt)
+    _check_output(output)
     msg = Messages(quiet, verbose)
     settings = settings_from(locals())
     bar = Bar(progress_wanted(quiet))
     try:
-        corpus = load(_inputs(ctx, paths, files_from, null, False), settings, progress=bar)
+        given, stdin = _inputs(ctx, paths, files_from, null, False)
+        corpus = load(given, settings, progress=bar, stdin=stdin)
     finally:
         bar.close()
     msg.skipped(corpus.skipped)
-    with _output(output) as out:
+    bar.enter("write", len(corpus.articles))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         if fmt is Fmt.json:
             write_json_document(
                 out,
@@ -572,14 +916,31 @@ def inspect(
                 out.write(chunk)
         else:
             raise UsageError(f"inspect has no --format {fmt.value}; use text, json or jsonl")
+    msg.warn(summary(len(corpus.articles), len(corpus.skipped), corpus.passed_over))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
     _finish(corpus.skipped)
 
 
+def _story_summary(msg: Messages, bar: Bar, stats: bool, result: Any, sizes: list[int]) -> None:
+    """The summary line of a story command (``sizes``: articles of each story printed), and
+    with --stats the figures per stage."""
+    c = result.corpus
+    several = sum(1 for n in sizes if n > 1)
+    msg.warn(summary(len(c.articles), len(c.skipped), c.passed_over, len(sizes), several))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
+
+
 def _finish(skipped: list[Skipped], duplicates: bool = False) -> None:
-    if skipped:
-        raise typer.Exit(EXIT_ERROR)
+    """The exit code of a completed run: the duplicates signal (asked for with
+    --fail-on-duplicates) wins over skipped inputs, which are reported on stderr either way."""
     if duplicates:
         raise typer.Exit(EXIT_DUPLICATES)
+    if skipped:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _emit(
@@ -608,30 +969,34 @@ def _emit(
         raise UsageError(f"{command} has no --format {fmt.value}")
 
 
-def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
+def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages, bar: Bar) -> Any:
     """The shared body of the story commands: inputs, state, progress, load, match."""
     from .pipeline import find_stories, load
 
+    _check_output(opts.get("output"))
     settings = settings_from(opts)
     stored = opts.get("state") is not None or opts.get("index") is not None
     if opts.get("new_only") and not stored:
         raise typer.BadParameter(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
-    paths = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
-    bar = Bar(progress_wanted(msg.quiet))
+    paths, stdin = _inputs(ctx, opts["paths"], opts["files_from"], opts["null"], stored)
     try:
         with _state(opts, settings) as store:
-            corpus = load(paths, settings, store, bar)
+            corpus = load(paths, settings, store, bar, stdin)
             msg.skipped(corpus.skipped)
             msg.debug(
-                f"{len(corpus.articles)} article(s)"
+                _plural(len(corpus.articles), "article")
                 + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+                + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
             )
             result = find_stories(corpus, settings, store, bar)
     finally:
         bar.close()
-    msg.debug(f"{len(result.links)} link(s), {len(result.stories)} stories")
+    bar.enter("cluster", len(result.stories))
+    msg.debug(
+        f"{_plural(len(result.links), 'link')}, {_plural(len(result.stories), 'story', 'stories')}"
+    )
     if opts.get("new_only"):
         keep = result.changed or set()
         result.stories = [s for s in result.stories if s.id in keep]
@@ -640,11 +1005,18 @@ def _match_run(ctx: typer.Context, opts: dict[str, Any], msg: Messages) -> Any:
     return result
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup clusters corpus/",
+        "find corpus -name '*.txt' -newer stamp -print0 | newsdedup clusters -0 --state s.db",
+        "newsdedup clusters -f jsonl corpus/ | jq -r 'select(.story_size > 1) | .path'",
+    ),
+)
 def clusters(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.tsv,
+    fmt: ClustersFmtOpt = ClustersFmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -659,12 +1031,15 @@ def clusters(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     field: FieldOpt = None,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -675,11 +1050,15 @@ def clusters(
     """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
     from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
-    result = _match_run(ctx, locals(), msg)
-    with _output(output) as out:
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("write", sum(len(s.members) for s in result.stories))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         _emit(out, fmt, "clusters", "articles", cluster_records(result), CLUSTER_COLUMNS,
               result.corpus.skipped, clusters_text(result))  # fmt: skip
+    _story_summary(msg, bar, stats, result, [len(s.members) for s in result.stories])
     _finish(
         result.corpus.skipped,
         fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
@@ -697,11 +1076,19 @@ def _iso_date(value: str | None, option: str) -> str | None:
     return hit.iso[:10]
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup timeline corpus/",
+        "newsdedup timeline --brief --dups-only --since 2024-04-01 corpus/",
+        "newsdedup timeline -f markdown -o report.md corpus/pa corpus/sun",
+        "newsdedup timeline --state s.db --new-only -q -o new.txt corpus/",
+    ),
+)
 def timeline(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: TimelineFmtOpt = TimelineFmt.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -732,12 +1119,15 @@ def timeline(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     field: FieldOpt = None,
     jobs: JobsOpt = 0,
     fail_on_duplicates: FailDupOpt = False,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -757,40 +1147,61 @@ def timeline(
         timeline_text,
     )  # fmt: skip
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
+    if brief and fmt is not Fmt.text:
+        raise UsageError(
+            f"--brief is a text layout; with --format {fmt.value} every story is written in full"
+            " (leave out --brief, or pick fields with jq)"
+        )
     first, last = _iso_date(since, "--since"), _iso_date(until, "--until")
-    result = _match_run(ctx, locals(), msg)
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("merge")
     entries = build_timeline(result, first, last, dups_only)
-    with _output(output) as out:
+    bar.enter("write", len(entries))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         if fmt is Fmt.text and brief:
             for line in timeline_brief(entries):
                 out.write(line)
-        elif fmt is Fmt.text and output is None and use_color(color, no_color, out):
+        elif fmt is Fmt.text and _is_stdout(output) and use_color(color, no_color, sys.stdout):
             timeline_rich(entries, out, True, full)
         elif fmt is Fmt.text:
-            for chunk in timeline_text(entries, full):
+            import shutil
+
+            tty = _is_stdout(output) and sys.stdout.isatty()
+            width = min(100, shutil.get_terminal_size().columns) if tty else 100
+            for chunk in timeline_text(entries, full, width, wrap_sources=tty):
                 out.write(chunk)
         elif fmt is Fmt.markdown:
             for chunk in timeline_markdown(entries, full):
                 out.write(chunk)
-        elif fmt is Fmt.csv:
+        elif fmt in (Fmt.csv, Fmt.tsv):
             from .render import write_table
 
-            write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), ",")
+            sep = "," if fmt is Fmt.csv else "\t"
+            write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), sep)
         else:
             _emit(out, fmt, "timeline", "stories", (timeline_record(e) for e in entries),
                   TIMELINE_COLUMNS, result.corpus.skipped)  # fmt: skip
+    _story_summary(msg, bar, stats, result, [len(e.sources) for e in entries])
     _finish(
         result.corpus.skipped,
         fail_on_duplicates and any(len(s.members) > 1 for s in result.stories),
     )
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup pairs corpus/",
+        "newsdedup pairs -f csv -o pairs.csv corpus/",
+    ),
+)
 def pairs(
     ctx: typer.Context,
     paths: Paths = None,
-    fmt: FormatOpt = Fmt.tsv,
+    fmt: PairsFmtOpt = PairsFmt.tsv,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -804,11 +1215,14 @@ def pairs(
     source_from_path: SourceOpt = None,
     follow: FollowOpt = False,
     glob: GlobOpt = None,
+    file_type: TypeOpt = FileType.articles,
     field: FieldOpt = None,
     jobs: JobsOpt = 0,
     files_from: FilesFromOpt = None,
     null: NullOpt = False,
     config: ConfigOpt = None,
+    no_pager: NoPagerOpt = False,
+    stats: StatsOpt = False,
     state: StateOpt = None,
     wait: WaitOpt = 0.0,
     rebuild_state: RebuildOpt = False,
@@ -819,10 +1233,18 @@ def pairs(
     """Every linked pair of articles with the kind of link and its scores."""
     from .render import PAIR_COLUMNS, pair_records
 
+    fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
-    result = _match_run(ctx, locals(), msg)
-    with _output(output) as out:
+    bar = Bar(progress_wanted(quiet))
+    result = _match_run(ctx, locals(), msg, bar)
+    bar.enter("write", len(result.links))
+    with _output(output, pager_wanted(no_pager, output)) as out:
         _emit(out, fmt, "pairs", "pairs", pair_records(result), PAIR_COLUMNS, result.corpus.skipped)
+    c = result.corpus
+    msg.warn(summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links)))
+    if stats:
+        for line in bar.report():
+            msg.error(line)
     _finish(result.corpus.skipped)
 
 
@@ -830,13 +1252,14 @@ def pairs(
 # index maintenance
 
 index_app = typer.Typer(
+    cls=HelpGroup,
     help="Look after a state or shared index: its figures, and pruning old articles.",
     no_args_is_help=True,
 )
 app.add_typer(index_app, name="index")
 
 
-@index_app.command("stats")
+@index_app.command("stats", cls=HelpCommand)
 def index_stats(
     state: StateOpt = None,
     index: IndexOpt = None,
@@ -844,9 +1267,10 @@ def index_stats(
     num_perm: NumPermOpt = 128,
     seed: SeedOpt = 1,
     shingle_size: ShingleOpt = 5,
-    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text or json.")] = Fmt.text,
+    fmt: Annotated[StatsFmt, typer.Option("--format", "-f", help=_FMT_HELP)] = StatsFmt.text,
 ) -> None:
     """Articles, stories, days covered and size of a state (--state) or index (--index)."""
+    fmt = Fmt(fmt)
     if state is None and index is None:
         raise UsageError("index stats needs --state PATH or --index URL")
     with _state(locals(), settings_from(locals())) as store:
@@ -865,7 +1289,14 @@ def index_stats(
         raise UsageError(f"index stats has no --format {fmt.value}; use text or json")
 
 
-@index_app.command("prune")
+@index_app.command(
+    "prune",
+    cls=HelpCommand,
+    epilog=_examples(
+        "newsdedup index prune --state s.db --older-than 90d --dry-run",
+        "newsdedup index prune --index redis://db:6379/0 --older-than 1y",
+    ),
+)
 def index_prune(
     older_than: Annotated[
         str,
@@ -883,6 +1314,10 @@ def index_prune(
     shingle_size: ShingleOpt = 5,
     wait: WaitOpt = 0.0,
     quiet: QuietOpt = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", "-n", help="Print what would go (day and path), change nothing."),
+    ] = False,
 ) -> None:
     """Drop articles dated (else modified) before the cut-off; their unchanged files are not
     read again. Stories are recomputed on the next run."""
@@ -893,9 +1328,19 @@ def index_prune(
     days = _parse_age(older_than)
     ref = dt.date.fromisoformat(_iso_date(as_of, "--as-of")) if as_of else dt.date.today()
     cutoff = (ref - dt.timedelta(days=days)).isoformat()
+    msg = Messages(quiet, False)
     with _state(locals(), settings_from(locals())) as store:
+        if dry_run:
+            from .state import prunable
+
+            old = prunable(store.rows().values(), cutoff)
+            with _output(None) as out:
+                for row in old:
+                    out.write(f"{row.day or '-'}\t{display_path(os.fsdecode(row.ospath))}\n")
+            msg.warn(f"would prune {_plural(len(old), 'article')} dated before {cutoff}")
+            return
         n = store.prune(cutoff)
-    Messages(quiet, False).warn(f"pruned {n} article(s) dated before {cutoff}")
+    msg.warn(f"pruned {n} article(s) dated before {cutoff}")
 
 
 def _parse_age(text: str) -> int:
@@ -911,8 +1356,21 @@ def _parse_age(text: str) -> int:
 # entry point
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT). Not a KeyboardInterrupt, which typer turns into a silent exit 130."""
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    raise Interrupted
+
+
 def main() -> None:
-    """Console-script entry: library errors become one-line messages; a closed pipe is quiet."""
+    """Console-script entry: library errors become one-line messages; a closed pipe is quiet;
+    Ctrl-C says so and exits 130 (128 + SIGINT, as shells report it)."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if ignored (nohup, &)
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         try:
             rv = app(standalone_mode=False)
@@ -922,9 +1380,9 @@ def main() -> None:
         except NewsdedupError as exc:
             print(f"newsdedup: error: {display_path(str(exc))}", file=sys.stderr)
             code = exc.exit_code
-        except KeyboardInterrupt:
+        except (Interrupted, KeyboardInterrupt):
             print("newsdedup: interrupted", file=sys.stderr)
-            code = EXIT_ERROR  # exit codes stay below 126
+            code = EXIT_INTERRUPTED
         except PipeClosed:
             raise BrokenPipeError from None
         except Exception as exc:  # click's usage errors and anything unexpected

@@ -25,6 +25,33 @@ from .settings import Settings
 # discovery
 
 
+#: the input path that stands for standard input (its bytes are read by the caller)
+STDIN = "-"
+
+
+#: what a walked file is read as an article by (``--type articles``, the default): these name
+#: endings, or none at all (wire files often have none); hidden files never
+ARTICLE_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".json", ".jsonl", ".ndjson",
+                    ".warc", ".warc.gz")  # fmt: skip
+_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def is_article_name(name: str) -> bool:
+    """Is a walked file called ``name`` an article by default? (``labels.tsv``, ``x.png``,
+    ``README.md``, ``.DS_Store`` are not; ``reuters-00001``, ``x.txt``, ``page.html`` are.)"""
+    if name.startswith("."):
+        return False
+    lower = name.lower()
+    return lower.endswith(ARTICLE_SUFFIXES) or not _EXT.search(lower)
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """A walked file that is not an article by its name (not an error; counted, not listed)."""
+
+    path: str
+
+
 @dataclass(frozen=True)
 class Found:
     """A file found under an input root: the OS path, the root and the path below it."""
@@ -44,14 +71,19 @@ def display_path(path: str) -> str:
     )
 
 
-def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipped]:
+def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipped | PassedOver]:
     """Yield every regular file under ``paths`` (files or folders), sorted within each folder.
 
     Folders are walked recursively in byte order of names, so the order never depends on the
     filesystem. Symlinks are followed only with ``settings.follow_symlinks``; loops are reported.
     """
     seen: set[str] = set()
+    paths = list(paths)
+    file_root, folder_root = _layout_roots(paths)
     for given in paths:
+        if given == STDIN:  # the caller supplies standard input's bytes
+            yield Found(STDIN, ".", STDIN)
+            continue
         try:
             st = os.stat(given) if settings.follow_symlinks else os.lstat(given)
         except OSError as exc:
@@ -65,14 +97,45 @@ def discover(paths: Iterable[str], settings: Settings) -> Iterator[Found | Skipp
                 yield Skipped(display_path(given), os_reason(exc))
                 continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(given, given, settings, {_dev_ino(st)}, seen)
+            root = folder_root if folder_root == _parent(given) else given
+            yield from _walk(given, root, settings, {_dev_ino(st)}, seen)
         elif stat.S_ISREG(st.st_mode):
             key = os.path.realpath(given)
             if key not in seen:
                 seen.add(key)
-                yield Found(given, os.path.dirname(given), os.path.basename(given))
+                root = file_root if file_root is not None else os.path.dirname(given)
+                yield Found(given, root, os.path.relpath(given, root or "."))
         else:
             yield Skipped(display_path(given), "not a regular file")
+
+
+def _parent(path: str) -> str:
+    return os.path.dirname(os.path.normpath(path)) or "."
+
+
+def _layout_roots(paths: list[str]) -> tuple[str | None, str | None]:
+    """The roots that keep the outlet-per-folder layout (``corpus/OUTLET/…``) when inputs come
+    one by one: files named or listed (``find corpus -print0``) are taken below their common
+    folder, and sibling folders given together (``corpus/pa corpus/sun``) below their parent,
+    so their outlets are those of a run over ``corpus``. Returns (files' root, folders' root)."""
+    files: list[str] = []
+    folders: list[str] = []
+    for p in paths:
+        if p != STDIN:
+            (folders if os.path.isdir(p) else files).append(p)
+
+    def common(parts: list[str]) -> str | None:
+        if not parts:
+            return None
+        try:
+            base = os.path.commonpath(parts)
+        except ValueError:  # absolute and relative paths mixed
+            return None
+        return None if base == os.sep else (base or ".")
+
+    file_root = common([_parent(f) for f in files])
+    folder_root = common([_parent(f) for f in folders]) if len(folders) > 1 else None
+    return file_root, folder_root
 
 
 def _dev_ino(st: os.stat_result) -> tuple[int, int]:
@@ -81,7 +144,7 @@ def _dev_ino(st: os.stat_result) -> tuple[int, int]:
 
 def _walk(
     folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
-) -> Iterator[Found | Skipped]:
+) -> Iterator[Found | Skipped | PassedOver]:
     """Depth-first, entries in byte order, without recursion (folders may nest deeply)."""
     # the stack holds (entry path, its ancestors' device/inode pairs), next item on top
     stack: list[tuple[str, frozenset[tuple[int, int]], bool]] = [
@@ -124,7 +187,9 @@ def _walk(
         stack.extend(reversed(children))
 
 
-def _file(path: str, root: str, settings: Settings, seen: set[str]) -> Iterator[Found | Skipped]:
+def _file(
+    path: str, root: str, settings: Settings, seen: set[str]
+) -> Iterator[Found | Skipped | PassedOver]:
     if not os.path.exists(path):
         yield Skipped(
             display_path(path), "broken symbolic link" if os.path.islink(path) else "no such file"
@@ -132,6 +197,10 @@ def _file(path: str, root: str, settings: Settings, seen: set[str]) -> Iterator[
         return
     rel = os.path.relpath(path, root)
     if settings.globs and not wanted(rel, settings.globs):
+        return
+    chosen = settings.types == "all" or any(not g.startswith("!") for g in settings.globs)
+    if not chosen and not is_article_name(os.path.basename(path)):
+        yield PassedOver(display_path(path))  # an include --glob chooses files by itself
         return
     real = os.path.realpath(path)
     if real in seen:
@@ -533,6 +602,8 @@ def ingest(paths: Iterable[str], settings: Settings) -> tuple[list[Document], li
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for item in discover(paths, settings):
+        if isinstance(item, PassedOver):
+            continue
         if isinstance(item, Skipped):
             skipped.append(item)
             continue

@@ -1,12 +1,18 @@
 """Work spread over processes, with results in input order (so output never depends on --jobs).
 
 Workers are forked: they inherit the parent's memory (a large list set in ``SHARED`` before the
-pool starts is read by index, never pickled), and only results travel back."""
+pool starts is read by index, never pickled), and only results travel back. A worker dies with
+its parent (``kill -9`` of a run leaves no worker behind), and file descriptors registered with
+:func:`close_in_workers` (a state's lock) are closed in every worker, so a worker never holds
+them."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -15,6 +21,38 @@ R = TypeVar("R")
 
 #: read-only data for forked workers, set by the caller just before a pool starts
 SHARED: dict[str, Any] = {}
+
+
+#: descriptors a worker must not keep (a state's ``flock``: the lock belongs to the open file,
+#: which a forked child shares, so a child holding a copy would keep the lock after its parent died)
+_CLOSE_IN_WORKERS: set[int] = set()
+
+_PR_SET_PDEATHSIG = 1
+
+
+def close_in_workers(fd: int) -> None:
+    """Register ``fd`` to be closed in every worker started from now on."""
+    _CLOSE_IN_WORKERS.add(fd)
+
+
+def forget_in_workers(fd: int) -> None:
+    """``fd`` was closed by its owner: stop closing it in workers."""
+    _CLOSE_IN_WORKERS.discard(fd)
+
+
+def _worker_start(parent: int) -> None:
+    """In each forked worker, first thing: die with the parent, drop inherited locks."""
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for fd in list(_CLOSE_IN_WORKERS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def cpu_count() -> int:
@@ -39,5 +77,6 @@ def ordered_map(
         yield from map(fn, items)
         return
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(min(n, max(1, len(items) // chunksize))) as pool:
+    size = min(n, max(1, len(items) // chunksize))
+    with ctx.Pool(size, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(fn, items, chunksize)

@@ -9,8 +9,17 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .ingest import Found, discover, display_path, read_document, read_inputs
+from .errors import InputError, UsageError
+from .ingest import (
+    STDIN,
+    Found,
+    PassedOver,
+    discover,
+    display_path,
+    document_from_bytes,
+    read_document,
+    read_inputs,
+)
 from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
@@ -37,6 +46,7 @@ class Corpus:
     skipped: list[Skipped] = field(default_factory=list)
     keys: list[bytes] = field(default_factory=list)
     fresh: set[int] = field(default_factory=set)
+    passed_over: int = 0  # walked files that are not articles by name (--type)
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -44,8 +54,21 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 
 def discover_all(paths: Iterable[str], settings: Settings) -> list[Found | Skipped]:
-    """Every input, in discovery order (a list: the total is known before reading starts)."""
-    return list(discover(paths, settings))
+    """Every input, in discovery order (a list: the total is known before reading starts);
+    files passed over by their name are left out (see :func:`discover_counted`)."""
+    return discover_counted(paths, settings)[0]
+
+
+def discover_counted(paths: Iterable[str], settings: Settings) -> tuple[list[Found | Skipped], int]:
+    """Every input in discovery order, and how many walked files were passed over."""
+    items: list[Found | Skipped] = []
+    passed = 0
+    for item in discover(paths, settings):
+        if isinstance(item, PassedOver):
+            passed += 1
+        else:
+            items.append(item)
+    return items, passed
 
 
 def load(
@@ -53,30 +76,44 @@ def load(
     settings: Settings,
     state: Store | None = None,
     progress: Progress | None = None,
+    stdin: bytes | None = None,
 ) -> Corpus:
-    """Read and normalise every file under ``paths``; bad files land in ``skipped``.
+    """Read and normalise every file under ``paths``; bad files land in ``skipped``. A path
+    ``-`` is one article whose bytes are ``stdin`` (read by the caller).
 
     With ``state`` (a :class:`newsdedup.state.LocalState` or another store with its methods),
     only new or changed files are read; the corpus is every file the store holds."""
     tick = progress or _quiet
-    items = discover_all(paths, settings)
+    paths = list(paths)
+    if state is not None and STDIN in paths:
+        raise UsageError("'-' (an article on standard input) cannot be kept in a state")
+    items, passed = discover_counted(paths, settings)
     if state is not None:
-        return _load_incremental(items, settings, state, tick)
+        corpus = _load_incremental(items, settings, state, tick)
+        corpus.passed_over = passed
+        return corpus
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    work = partial(_read_parse, settings=settings)
+    work = partial(_read_parse, settings=settings, stdin=stdin)
     for n, results in enumerate(ordered_map(work, items, settings.jobs), 1):
         for done in results:  # a container file gives many, in file order
             (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         tick("read", n, len(items))
-    return Corpus(finalise(articles, settings), skipped)
+    return Corpus(finalise(articles, settings), skipped, passed_over=passed)
 
 
-def _read_parse(item: Found | Skipped, settings: Settings) -> list[Article | Skipped]:
+def _read_parse(
+    item: Found | Skipped, settings: Settings, stdin: bytes | None = None
+) -> list[Article | Skipped]:
     """One input: its parsed articles (several for a container), or why each was skipped
-    (runs in a worker with --jobs)."""
+    (runs in a worker with --jobs). ``-`` is one article whose bytes are ``stdin``."""
     if isinstance(item, Skipped):
         return [item]
+    if item.ospath == STDIN:
+        try:
+            return [parse(document_from_bytes(stdin or b"", STDIN, STDIN), settings)]
+        except InputError as exc:
+            return [Skipped(exc.path, exc.reason)]
     return [
         d if isinstance(d, Skipped) else parse(d, settings) for d in read_inputs(item, settings)
     ]
@@ -211,9 +248,18 @@ def _container(
 
 
 def _day(art: Article) -> str:
-    """The day an article counts as for pruning: its date, else its file's modification day."""
+    """The day an article counts as for pruning: its date; for an ambiguous numeric date
+    (12/07/99, settled only later by its outlet's other files) the later of its two readings;
+    else its file's modification day."""
     if art.date.value:
         return art.date.value[:10]
+    if art.pending_date is not None:
+        from .dates import make_iso
+
+        first, second, year = art.pending_date[:3]
+        days = [d for d in (make_iso(year, second, first), make_iso(year, first, second)) if d]
+        if days:
+            return max(days)[:10]
     return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
 
 

@@ -313,19 +313,35 @@ def _clip(text: str, full: bool, shared: bool) -> str:
     return text[: DEFAULT_UNIQUE_CHARS - 1].rsplit(" ", 1)[0] + " …"
 
 
+BRIEF_HEADLINE = 60  # characters of the headline column in --brief
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters (with …) and padded to it: a fixed column."""
+    if len(text) > width:
+        text = text[: width - 1].rstrip() + "…"
+    return f"{text:<{width}}"
+
+
 def timeline_brief(entries: Iterable[Any]) -> Iterator[str]:
+    """One line per story in fixed columns: date (or first/last), story id, articles, headline
+    (cut to 60 characters), then the sources."""
     for e in entries:
         names = ", ".join(dict.fromkeys(s.name for s in e.sources))
+        headline = _fit(term_safe(e.headline), BRIEF_HEADLINE)
         yield (
-            term_safe(
-                f"{e.date or 'undated':<21} {e.story.id}  {len(e.sources)}×  {e.headline}  [{names}]"
-            )
+            f"{e.date or 'undated':<21}  {e.story.id}  {len(e.sources):>3}×  {headline}  "
+            + term_safe(f"[{names}]")
             + "\n"
         )
 
 
-def timeline_text(entries: Iterable[Any], full: bool = False, width: int = 100) -> Iterator[str]:
-    """Plain text: no escape codes, shared and unique passages told apart by their tags."""
+def timeline_text(
+    entries: Iterable[Any], full: bool = False, width: int = 100, wrap_sources: bool = False
+) -> Iterator[str]:
+    """Plain text: no escape codes, shared and unique passages told apart by their tags. On a
+    terminal (``wrap_sources``, ``width`` its columns) a long source line wraps under itself,
+    not to column 0."""
     import textwrap
 
     first = True
@@ -333,18 +349,26 @@ def timeline_text(entries: Iterable[Any], full: bool = False, width: int = 100) 
         if not first:
             yield "\n"
         first = False
-        yield term_safe(f"{e.date or 'undated'}  {e.headline}") + "\n"
+        head = term_safe(f"{e.date or 'undated'}  {e.headline}")
+        if wrap_sources and len(head) > width:
+            indent = " " * (len(e.date or "undated") + 2)
+            head = textwrap.fill(head, width, subsequent_indent=indent)
+        yield head + "\n"
         yield f"  story {e.story.id} · {len(e.sources)} source(s)\n"
         if e.conflicting_dates:
             yield f"  ! dates differ: {', '.join(e.dates)}\n"
         w = max(len(s.name) for s in e.sources)
         for s in e.sources:
-            yield (
-                term_safe(
-                    f"  [{s.tag}] {s.name:<{w}}  {_date_note(s)}  {_relation(s)}  {s.article.path}"
-                )
-                + "\n"
+            line = term_safe(
+                f"  [{s.tag}] {s.name:<{w}}  {_date_note(s)}  {_relation(s)}  {s.article.path}"
             )
+            if wrap_sources and len(line) > width:
+                indent = " " * (len(s.tag) + 5)
+                line = textwrap.fill(
+                    line, width, subsequent_indent=indent, break_long_words=True,
+                    break_on_hyphens=False, drop_whitespace=True,
+                )  # fmt: skip
+            yield line + "\n"
         passages, hidden = _visible(e, full)
         tagw = max(len(" ".join(p.sources)) for p in passages) if passages else 1
         for p in passages:
@@ -411,25 +435,30 @@ def timeline_rich(entries: list[Any], out: IO[str], color: bool, full: bool = Fa
     for n, e in enumerate(entries):
         if n:
             console.print()
-        head = Text()
-        head.append(e.date or "undated", style="bold cyan")
-        head.append("  ")
-        head.append(term_safe(e.headline), style="bold")
+        head = Table.grid(padding=(0, 2))  # a long headline wraps under itself
+        head.add_column(no_wrap=True)
+        head.add_column()
+        head.add_row(
+            Text(e.date or "undated", style="bold cyan"),
+            Text(term_safe(e.headline), style="bold"),
+        )
         console.print(head)
         console.print(Text(f"  story {e.story.id} · {len(e.sources)} source(s)", style="dim"))
         if e.conflicting_dates:
             console.print(Text(f"  ! dates differ: {', '.join(e.dates)}", style="bold red"))
         w = max(len(s.name) for s in e.sources)
+        sources = Table.grid(padding=(0, 1))  # a long source line wraps under itself
+        sources.add_column(no_wrap=True)
+        sources.add_column()
         for s in e.sources:
-            line = Text("  ")
-            line.append(f"[{s.tag}]", style="bold magenta")
-            line.append(term_safe(f" {s.name:<{w}}  "))
+            line = Text(term_safe(f"{s.name:<{w}}  "))
             line.append(
                 term_safe(_date_note(s)), style="italic" if s.date.source == "inferred" else ""
             )
             line.append(f"  {_relation(s)}  ", style="green" if s.relation is None else "")
             line.append(term_safe(s.article.path), style="dim")
-            console.print(line)
+            sources.add_row(Text(f"  [{s.tag}]", style="bold magenta"), line)
+        console.print(sources)
         passages, hidden = _visible(e, full)
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)

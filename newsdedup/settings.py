@@ -20,6 +20,7 @@ class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_symlinks: bool = False
     globs: tuple[str, ...] = ()  # ripgrep style: 'PAT' includes, '!PAT' excludes (walked files)
+    types: str = "articles"  # walked files read: "articles" (by name, see ingest), or "all"
     # normalisation
     dayfirst: bool | None = None  # None: decide from evidence, else as given
     use_mtime: bool = False
@@ -40,6 +41,8 @@ class Settings:
             raise UsageError("--num-perm must be between 16 and 1024")
         if not 0.0 < self.threshold <= 1.0:
             raise UsageError("--threshold must be in (0, 1]")
+        if self.types not in ("articles", "all"):
+            raise UsageError("--type must be 'articles' or 'all'")
         if self.jobs < 0:
             raise UsageError("--jobs must be zero (one per core) or more")
         if self.window_days < 0:

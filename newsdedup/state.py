@@ -33,6 +33,7 @@ from typing import Protocol
 from . import __version__
 from .errors import NewsdedupError, UsageError
 from .model import Article, article_from_dict, article_to_dict
+from .parallel import close_in_workers, forget_in_workers
 from .settings import Settings
 
 SCHEMA_VERSION = 1
@@ -122,6 +123,13 @@ def decode_article(blob: bytes) -> Article:
     return article_from_dict(json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass")))
 
 
+def prunable(rows: Iterable[Row], before: str) -> list[Row]:
+    """The rows ``prune(before)`` drops (articles of a day before ``before``), in walk order."""
+    return sorted(
+        (r for r in rows if not r.pruned and r.day < before), key=lambda r: order_key(r.ospath)
+    )
+
+
 def order_key(ospath: bytes) -> tuple[bytes, ...]:
     """The order a folder walk yields files in (components in byte order), so a store's articles
     come in the order of a batch run over the same folder."""
@@ -160,7 +168,7 @@ class LocalState:
             self.db = _connect(path)
             self._check(settings)
         except BaseException:
-            os.close(self._lock_fd)
+            _unlock(self._lock_fd)
             raise
 
     def __enter__(self) -> LocalState:
@@ -172,8 +180,7 @@ class LocalState:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
-        with contextlib.suppress(OSError):
-            os.close(self._lock_fd)
+        _unlock(self._lock_fd)
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -305,9 +312,11 @@ def _connect(path: str) -> sqlite3.Connection:
 
 
 def _lock(lock_path: str, wait: float, shown: str) -> int:
-    """An exclusive lock held for the run; the kernel drops it if the process dies."""
+    """An exclusive lock held for the run; the kernel drops it if the process dies. The lock
+    belongs to this process alone: the descriptor is closed on exec and in forked workers
+    (a child holding a copy of it would keep the lock alive after a ``kill -9`` of the run)."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise StateError(f"{lock_path}: cannot open the state's lock: {exc.strerror}") from exc
     deadline = time.monotonic() + max(wait, 0.0)
@@ -327,7 +336,14 @@ def _lock(lock_path: str, wait: float, shown: str) -> int:
             time.sleep(0.05)
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    close_in_workers(fd)
     return fd
+
+
+def _unlock(fd: int) -> None:
+    forget_in_workers(fd)
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _read_pid(fd: int) -> str:

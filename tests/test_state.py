@@ -238,3 +238,60 @@ def test_index_stats_and_prune_on_a_local_state(tmp_path: Path) -> None:
     assert "0 new or changed" in after.stderr and "reuters-" not in after.stdout
     assert run_cli("index", "prune", "--older-than", "soon", "--state", str(state)).returncode == 2
     assert run_cli("index", "stats").returncode == 2
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of a live process (from /proc)."""
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            with contextlib.suppress(OSError), open(f"/proc/{p}/task/{t}/children") as fh:
+                kids = {int(x) for x in fh.read().split()}
+                todo.extend(kids - out)
+                out |= kids
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_issue17_killed_run_takes_its_workers_and_lock_with_it(tmp_path: Path, data: Path) -> None:
+    """kill -9 of a --state run with --jobs 2: no worker survives holding the state's lock, and
+    the next run starts at once (issue 17, item 2)."""
+    folder, state = data / "meter-dev", tmp_path / "s.db"
+    proc = subprocess.Popen(
+        [newsdedup_exe(), "clusters", "--jobs", "2", "--state", str(state), str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    kids: set[int] = set()
+    deadline = time.monotonic() + 120
+    while not kids and proc.poll() is None and time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        time.sleep(0.02)
+    assert kids, "the run forked no workers"
+    kids |= _children(proc.pid)
+    proc.send_signal(signal.SIGKILL)  # the workers are mid-task (each takes 256 articles)
+    proc.wait()
+    deadline = time.monotonic() + 0.3  # dying with the parent is immediate, not after a task
+    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [k for k in kids if _alive(k)]
+    one = str(folder / "pa")
+    r = run_cli("clusters", "--state", str(state), one)  # no --wait: the lock must be free
+    for k in survivors:  # do not leave them behind for the rest of the suite
+        with contextlib.suppress(OSError):
+            os.kill(k, signal.SIGKILL)
+    assert not survivors, f"workers outlived their killed parent: {survivors}"
+    assert r.returncode == 0, r.stderr
