@@ -24,6 +24,11 @@ from .model import Article
 from .settings import Settings
 
 SUPPORT = 0.5
+#: a group taking in a smaller one must link back from at least SUPPORT of this many times the
+#: smaller group's size (of its own size if smaller): a single article joins a story of three
+#: only if two of them link to it. At 2, one weak link let a lone article into a big story
+#: (reuters-dev chains of 10-19 items); 3 keeps METER's rewrites (F1 0.9406 -> 0.9412)
+BACK_SPAN = 3
 LINKAGE = 0.05  # mean link score between two groups (missing links count 0)
 
 
@@ -74,7 +79,7 @@ def cluster(articles: list[Article], links: list[Link], settings: Settings) -> l
             if support < SUPPORT * len(members[small]):
                 continue
             back = sum(1 for m in members[large] if adj[m].keys() & little)
-            if back < SUPPORT * min(len(members[large]), 2 * len(members[small])):
+            if back < SUPPORT * min(len(members[large]), BACK_SPAN * len(members[small])):
                 continue
             total = sum(w for m in members[small] for o, w in adj[m].items() if o in big)
             if total < LINKAGE * len(big) * len(little):

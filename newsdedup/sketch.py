@@ -317,6 +317,10 @@ class Features:
     top_terms: list[str] = field(default_factory=list)
     # specifics: terms rare both in the language and in the run (names, figures, odd words)
     specific: frozenset[str] = frozenset()
+    # the terms of a headline given in the header, in order (empty without one)
+    headline: tuple[str, ...] = ()
+    # every term of the article before weighting (what a headline's slots are looked up in)
+    words: frozenset[str] = frozenset()
 
 
 def _is_term(t: str) -> bool:
@@ -387,7 +391,9 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
         )
         counts = Counter(t for t in toks + head if _is_term(t))
         # one string object per distinct term across the run (dict keys are most of the memory)
-        feats.append(Features(len(toks), sh, passages, {intern(t): c for t, c in counts.items()}))
+        f = Features(len(toks), sh, passages, {intern(t): c for t, c in counts.items()})
+        f.headline = tuple(dict.fromkeys(intern(t) for t in head if _is_term(t)))
+        feats.append(f)
     return feats
 
 
@@ -422,6 +428,7 @@ def weigh_terms(
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
     for f in feats:
+        f.words = frozenset(f.terms)
         f.specific = frozenset(
             t for t in f.terms if df[t] <= spec_cap and background_df(t) < SPECIFIC_MAX_BG
         )

@@ -187,3 +187,54 @@ def test_background_weights_do_not_depend_on_the_run_size() -> None:
     assert small_name > 0.6 * large_name
     # a word in a quarter of a large run (a topic word) weighs little whatever the language says
     assert idf("manafort", 2_500, 10_000) < 0.5 * idf("manafort", 2, 10_000)
+
+
+def _bulletin(stamp: str, headline: str, body: str, name: str):
+    raw = f"{stamp}\n{headline}\n{body}\n Reuter\n".encode()
+    return document_from_bytes(raw, name, name)
+
+
+def test_template_items_of_different_companies_are_different_stories() -> None:
+    """Issue 12: identical notice bodies under headlines naming different companies."""
+    body = "    NEW YORK, March 3 - Qtly div 12 cts vs 12 cts prior\n    Pay April 1\n    Record March 15"
+    docs = [
+        _bulletin(
+            "3-MAR-1987 10:00:00.00", "KELLWOOD CORP <KWD> SETS QTLY DIVIDEND", body, "a.txt"
+        ),
+        _bulletin(
+            "3-MAR-1987 10:05:00.00", "ZAPATA GULF MARINE <ZGM> SETS QTLY DIVIDEND", body, "b.txt"
+        ),
+    ]
+    s = Settings()
+    result = find_stories(Corpus(normalise(docs, s)), s)
+    assert len(result.stories) == 2
+
+
+def test_flash_joins_its_full_story_within_hours() -> None:
+    """Issue 12: a headline with a placeholder body joins the full story sent hours later."""
+    flash = _bulletin("27-MAR-1987 05:04:50.04", "Bank of France buying dollars for yen - banking sources",
+                  "****** Bank of France buying dollars for yen - banking sources\nBlah blah blah.", "f.txt")  # fmt: skip
+    full = _bulletin(
+        "27-MAR-1987 07:30:29.12",
+        "BANK OF FRANCE AGAIN BUYING DOLLARS, SOURCES SAY",
+        "    PARIS, March 27 - The Bank of France intervened in the Paris foreign exchange market "
+        "this morning for the third successive day, banking sources said. Like yesterday, it "
+        "bought dollars and sold yen in small amounts, they said. One dealer said it was seen "
+        "in the market twice in early trading, buying modest amounts of dollars.",
+        "g.txt",
+    )
+    other = _bulletin(
+        "27-MAR-1987 06:00:00.00",
+        "BUNDESBANK LEAVES CREDIT POLICIES UNCHANGED",
+        "    FRANKFURT, March 27 - The Bundesbank left its credit policies unchanged after its "
+        "regular council meeting, a spokesman said, and no changes were expected soon by dealers "
+        "who had watched the money market through the week with some care.",
+        "h.txt",
+    )
+    s = Settings()
+    result = find_stories(Corpus(normalise([flash, full, other], s)), s)
+    arts = result.corpus.articles
+    groups = sorted(sorted(arts[m].path for m in st.members) for st in result.stories)
+    assert groups == [["f.txt", "g.txt"], ["h.txt"]]
+    kinds = {ln.kind for ln in result.links}
+    assert "flash" in kinds

@@ -35,9 +35,11 @@ from .conftest import need_shared
 FIXTURE = Path(__file__).parent / "data" / "reuters_dev_judged.tsv"
 
 # Floors a little below what the code achieved when pinned; raise them as the matcher improves.
-FLOOR_S_JOINED = 0.33  # measured 0.361
-FLOOR_D_APART = 0.04  # measured 0.045
-FLOOR_JUDGED_RIGHT = 0.16  # measured 0.182: base-member pairs of the judged stories that are S
+FLOOR_S_JOINED = 0.69  # measured 0.722 (0.361 before headline slots and flash links)
+FLOOR_D_APART = 0.21  # measured 0.242 (0.045 before)
+FLOOR_JUDGED_RIGHT = (
+    0.18  # measured 0.213 (0.182 before): base-member pairs of the judged stories that are S
+)
 
 
 def _labels() -> list[tuple[str, str, str, str]]:
