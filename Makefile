@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed  ## print the merged timeline of samples/
+run: $(VENV)/.installed  ## print the merged timeline of samples/, then write its HTML report
 	$(BIN)/newsdedup timeline samples/
+	$(BIN)/newsdedup timeline -q -f html -o samples-report.html samples/
+	@echo "HTML report of samples/: $(CURDIR)/samples-report.html"
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
 	$(BIN)/ruff check newsdedup tests benchmarks

@@ -65,6 +65,7 @@ class Fmt(StrEnum):
     csv = "csv"
     tsv = "tsv"
     markdown = "markdown"
+    html = "html"
 
 
 # the formats each command offers: every one of them is real (tests parse each)
@@ -75,6 +76,7 @@ class TimelineFmt(StrEnum):
     csv = "csv"
     tsv = "tsv"
     markdown = "markdown"
+    html = "html"
 
 
 class ClustersFmt(StrEnum):
@@ -1082,6 +1084,7 @@ def _iso_date(value: str | None, option: str) -> str | None:
         "newsdedup timeline corpus/",
         "newsdedup timeline --brief --dups-only --since 2024-04-01 corpus/",
         "newsdedup timeline -f markdown -o report.md corpus/pa corpus/sun",
+        "newsdedup timeline -f html -o report.html corpus/",
         "newsdedup timeline --state s.db --new-only -q -o new.txt corpus/",
     ),
 )
@@ -1175,6 +1178,14 @@ def timeline(
                 out.write(chunk)
         elif fmt is Fmt.markdown:
             for chunk in timeline_markdown(entries, full):
+                out.write(chunk)
+        elif fmt is Fmt.html:
+            from .report import timeline_html
+
+            corpus = result.corpus
+            for chunk in timeline_html(
+                entries, len(corpus.articles), corpus.skipped, corpus.passed_over, full
+            ):
                 out.write(chunk)
         elif fmt in (Fmt.csv, Fmt.tsv):
             from .render import write_table

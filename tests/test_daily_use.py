@@ -60,6 +60,21 @@ def _parse(fmt: str, text: str) -> list[list[str]] | object:
             for cell in row:  # no Python repr of a list or dict in a cell
                 assert not cell.startswith(("[{", "{'", "['")), (fmt, cell[:60])
         return rows
+    if fmt == "html":  # a whole page that parses, with a story in it
+        from html.parser import HTMLParser
+
+        class Stories(HTMLParser):
+            found = 0
+
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                self.found += tag == "article" and ("class", "story") in attrs
+
+        parser = Stories()
+        parser.feed(text)
+        parser.close()
+        assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>"), fmt
+        assert parser.found > 0, fmt
+        return text
     assert text.strip(), fmt
     return text
 

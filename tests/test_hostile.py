@@ -238,6 +238,7 @@ OUTPUTS += [
     ("inspect", "json"),
     ("inspect", "jsonl"),
     ("timeline", "markdown"),
+    ("timeline", "html"),
 ]
 
 

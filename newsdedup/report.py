@@ -1,0 +1,240 @@
+"""The ``timeline --format html`` report: one self-contained page (no network, no external
+script, style or font) with a time axis of the stories, each story with its sources and merged
+text, filters that run in the page, and the run's summary.
+
+It is drawn from the same records as the other formats (:func:`render.timeline_record`, and the
+text printers' date, relation and passage-limit rules); Jinja2 (imported only here, and only for
+this format) fills ``templates/report.html.j2`` with autoescaping on, so no text from an input can
+become markup. The data the filters read is embedded as JSON with ``<``, ``>`` and ``&`` escaped,
+and a Content-Security-Policy lets only the report's own script and style (by their hashes) run.
+The output is deterministic: no clock, no random ids (anchors are the story ids).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Skipped
+from .render import _date_note, _relation, _visible, term_safe, timeline_record
+
+# chart geometry, in SVG user units (the chart is scaled to the page width, and scrolls sideways
+# below CHART_MIN_PX so that its labels stay legible on a phone)
+CHART_WIDTH = 720
+CHART_MARGIN = 36  # room for the first and last tick labels and mark radii
+UNDATED_SLOT = 80  # right-hand column for undated stories (they have no place on the axis)
+AXIS_HEIGHT = 28  # the axis line and its tick labels under the marks
+R_MIN = 6.0  # a single-source story: small, but big enough to tap on a phone
+R_STEP = 4.0  # radius grows with the square root of the sources, so area ~ number of sources
+R_MAX = 18.0  # caps a story of dozens of sources so that it does not cover its neighbours
+LANE_GAP = 4.0  # vertical space between stacked marks of nearby dates
+MAX_TICKS = 8  # day labels (~75 units at 13 px) fit 8 to a 720-wide axis
+
+
+@dataclass
+class Mark:
+    """One story on the time axis."""
+
+    story: str
+    x: float
+    y: float
+    r: float
+    x_end: float  # the last day of a story that spans days (== x otherwise)
+    size: int
+    label: str  # the tooltip and accessible name: date, sources, headline
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    axis_y: float
+    marks: list[Mark]
+    ticks: list[tuple[float, str]]
+    undated_x: float | None
+    axis_from: float
+    axis_to: float
+
+
+def _day(iso: str) -> int:
+    return dt.date.fromisoformat(iso[:10]).toordinal()
+
+
+def _radius(size: int) -> float:
+    return min(R_MAX, R_MIN + R_STEP * math.sqrt(max(0, size - 1)))
+
+
+def _nice_step(span: float, steps: Sequence[int]) -> int:
+    """The smallest step from ``steps`` giving at most MAX_TICKS ticks over ``span``."""
+    for s in steps:
+        if span / s <= MAX_TICKS:
+            return s
+    return steps[-1] * math.ceil(span / (steps[-1] * MAX_TICKS))
+
+
+def _ticks(lo: int, hi: int) -> list[tuple[int, str]]:
+    """Tick days and labels over [lo, hi]: years, months or days, whichever fits the span."""
+    a, b = dt.date.fromordinal(lo), dt.date.fromordinal(hi)
+    if hi - lo > 3 * 365:
+        step = _nice_step(b.year - a.year + 1, (1, 2, 5, 10, 20, 50))
+        years = range(a.year + (1 if (a.month, a.day) != (1, 1) else 0), b.year + 1)
+        return [(dt.date(y, 1, 1).toordinal(), str(y)) for y in years if y % step == 0]
+    if hi - lo > 60:
+        months = (b.year - a.year) * 12 + b.month - a.month
+        step = _nice_step(months + 1, (1, 2, 3, 6))
+        out, y, m = [], a.year, a.month
+        if a.day != 1:
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        while dt.date(y, m, 1) <= b:
+            if (m - 1) % step == 0:
+                out.append((dt.date(y, m, 1).toordinal(), f"{y}-{m:02d}"))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    step = _nice_step(hi - lo + 1, (1, 2, 7, 14))
+    return [(d, dt.date.fromordinal(d).isoformat()) for d in range(lo, hi + 1, step)]
+
+
+def chart(records: Sequence[dict[str, Any]]) -> Chart:
+    """Marks by date (x), stacked in lanes where they would overlap; undated stories in their
+    own column at the right."""
+    dated = [r for r in records if r["first_date"]]
+    undated = [r for r in records if not r["first_date"]]
+    right = CHART_WIDTH - CHART_MARGIN - (UNDATED_SLOT if undated else 0)
+    ticks: list[tuple[float, str]] = []
+    xs: dict[str, tuple[float, float]] = {}
+    if dated:
+        lo = min(_day(r["first_date"]) for r in dated)
+        hi = max(_day(r["last_date"] or r["first_date"]) for r in dated)
+        span = max(1, hi - lo)
+
+        def x_of(day: int) -> float:
+            if hi == lo:
+                return (CHART_MARGIN + right) / 2
+            return CHART_MARGIN + (right - CHART_MARGIN) * (day - lo) / span
+
+        for r in dated:
+            xs[r["story"]] = (
+                x_of(_day(r["first_date"])),
+                x_of(_day(r["last_date"] or r["first_date"])),
+            )
+        ticks = [(round(x_of(d), 1), label) for d, label in _ticks(lo, hi)]
+    undated_x = right + UNDATED_SLOT / 2 if undated else None
+    for r in undated:
+        xs[r["story"]] = (undated_x or 0.0, undated_x or 0.0)
+    lane_h = 2 * R_MAX + LANE_GAP
+    lanes: list[float] = []  # the right edge of the last mark in each lane
+    placed: list[tuple[dict[str, Any], float, float, float, int]] = []
+    for r in sorted(records, key=lambda r: (xs[r["story"]][0], r["story"])):
+        x, x_end = xs[r["story"]]
+        rad = _radius(r["size"])
+        lane = next((i for i, edge in enumerate(lanes) if edge + LANE_GAP <= x - rad), None)
+        if lane is None:
+            lanes.append(0.0)
+            lane = len(lanes) - 1
+        lanes[lane] = max(x, x_end) + rad
+        placed.append((r, x, x_end, rad, lane))
+    axis_y = LANE_GAP + lane_h * max(1, len(lanes))
+    marks = []
+    for r, x, x_end, rad, lane in placed:
+        when = r["date"] or "undated"
+        label = term_safe(f"{when} · {r['size']} source(s) · {r['headline']}")
+        y = axis_y - lane_h / 2 - lane * lane_h
+        marks.append(Mark(r["story"], round(x, 1), round(y, 1), round(rad, 1),
+                          round(x_end, 1), r["size"], label))  # fmt: skip
+    marks.sort(key=lambda m: m.story)
+    return Chart(CHART_WIDTH, round(axis_y + AXIS_HEIGHT), axis_y, marks, ticks, undated_x,
+                 CHART_MARGIN - R_MIN, right + R_MIN)  # fmt: skip
+
+
+def json_for_script(data: object) -> str:
+    """JSON safe inside a ``<script type="application/json">`` element: ``<``, ``>`` and ``&``
+    as \\u escapes, so no ``</script>`` or ``<!--`` from an input can end or alter the element
+    (and U+2028/U+2029, which older JavaScript parsers take for line ends)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for ch in ("<", ">", "&", "\u2028", "\u2029"):
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    return text
+
+
+def csp_source(text: str) -> str:
+    """A CSP source expression allowing exactly this inline script or style element (its
+    characters are quotes, letters, digits and ``+/=``: nothing to escape)."""
+    import markupsafe
+
+    digest = hashlib.sha256(str(text).encode("utf-8")).digest()
+    return markupsafe.Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
+
+
+def _story_view(entry: Any, full: bool) -> dict[str, Any]:
+    """The record of one story, with what the text printers show beside it."""
+    rec = timeline_record(entry)
+    for view, s in zip(rec["sources"], entry.sources, strict=True):
+        view["date_note"] = _date_note(s)
+        view["relation_note"] = _relation(s)
+    shown, _hidden = _visible(entry, full)
+    rec["shown"] = len(shown)
+    names = {s["tag"]: s["name"] for s in rec["sources"]}
+    for p in rec["passages"]:
+        p["names"] = [names[t] for t in p["sources"]]
+    rec["filter_names"] = sorted(
+        {term_safe(v) for s in rec["sources"] for v in (s["name"], s["outlet"], s["agency"]) if v}
+    )
+    return rec
+
+
+def timeline_html(
+    entries: Sequence[Any],
+    articles: int,
+    skipped: Sequence[Skipped],
+    passed_over: int = 0,
+    full: bool = False,
+) -> Iterator[str]:
+    """The report, written as the template produces it."""
+    import jinja2
+    import markupsafe
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("newsdedup", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["t"] = lambda v: term_safe("" if v is None else str(v))
+    env.filters["csp_source"] = csp_source
+    stories = [_story_view(e, full) for e in entries]
+    names = sorted({n for s in stories for n in s["filter_names"]})
+    data = {
+        "stories": [
+            {"id": s["story"], "first": s["first_date"], "last": s["last_date"],
+             "size": s["size"], "names": s["filter_names"]}
+            for s in stories
+        ],
+    }  # fmt: skip
+    days = sorted({d for s in stories for d in (s["first_date"], s["last_date"]) if d})
+    summary = {
+        "articles": articles,
+        "stories": len(stories),
+        "several": sum(1 for s in stories if s["size"] > 1),
+        "sources": len({src["name"] for s in stories for src in s["sources"]}),
+        "skipped": [{"path": k.path, "reason": k.reason} for k in skipped],
+        "passed_over": passed_over,
+        "first": days[0] if days else None,
+        "last": days[-1] if days else None,
+    }
+    template = env.get_template("report.html.j2")
+    yield from template.generate(
+        stories=stories,
+        names=names,
+        chart=chart(stories),
+        summary=summary,
+        data=markupsafe.Markup(json_for_script(data)),
+        full=full,
+    )
