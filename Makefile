@@ -26,7 +26,7 @@ run: $(VENV)/.installed  ## print the merged timeline of samples/, then write it
 
 test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
 	$(BIN)/ruff check newsdedup tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # a worker per core, a test file per worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsdedup tests benchmarks

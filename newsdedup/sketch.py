@@ -409,6 +409,7 @@ def weigh_terms(
     (dividend notices, market reports) turns up every day. Undated articles add no day."""
     from .background import background_df
     from .background import idf as smoothed_idf
+    from .background import prepare as prepare_background
 
     df: Counter[str] = Counter()
     term_days: dict[str, set[int]] = {}
@@ -420,6 +421,7 @@ def weigh_terms(
                 term_days.setdefault(t, set()).add(d)
     n = len(feats)
     all_days = len({d for d in (days or []) if d is not None})
+    prepare_background(len(df))
     idf = {t: smoothed_idf(t, d, n) for t, d in df.items()}
     if all_days >= 3:
         top = math.log(all_days + 1) + 1.0

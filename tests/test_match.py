@@ -238,3 +238,25 @@ def test_flash_joins_its_full_story_within_hours() -> None:
     assert groups == [["f.txt", "g.txt"], ["h.txt"]]
     kinds = {ln.kind for ln in result.links}
     assert "flash" in kinds
+
+
+def test_background_lookups_one_by_one_equal_the_whole_list() -> None:
+    """Small runs look words up one at a time, large ones load wordfreq's whole list: the same
+    frequencies either way, so the output does not depend on which path a run took."""
+    import wordfreq
+
+    from newsdedup import background
+
+    words = [*list(wordfreq.get_frequency_dict("en", "best"))[::211][:1500], "kilburn", "trump's",
+             "40,000", "2017", "zzzqx"]  # fmt: skip
+    try:
+        background.word_frequency.cache_clear()
+        background.prepare(0)
+        one = [background.word_frequency(w) for w in words]
+        background.word_frequency.cache_clear()
+        background.prepare(background.BULK_LOAD_TERMS)
+        bulk = [background.word_frequency(w) for w in words]
+    finally:
+        background.word_frequency.cache_clear()
+        background.prepare(0)
+    assert one == bulk
