@@ -44,7 +44,10 @@ _bulk = False
 def prepare(distinct_terms: int) -> None:
     """Say how many distinct terms are coming: many are looked up in the whole list at once."""
     global _bulk
-    _bulk = distinct_terms >= BULK_LOAD_TERMS
+    bulk = distinct_terms >= BULK_LOAD_TERMS
+    if bulk != _bulk:
+        word_frequency.cache_clear()  # a value looked up the other way is not reused
+    _bulk = bulk
 
 
 @lru_cache(maxsize=1 << 16)
@@ -53,9 +56,10 @@ def word_frequency(term: str) -> float:
     Both ways of looking up give the same value."""
     from wordfreq import word_frequency as wf
 
+    f = None
     if _bulk and not any(ch.isdigit() for ch in term):
         f = _frequencies().get(term) or _frequencies().get(term.replace("'", "’"))
-    else:
+    if f is None:  # figures, and words the list keeps under another form (ligatures, ß)
         f = wf(term, "en") or wf(term.replace("'", "’"), "en")
     # wordfreq rounds its single look-ups to three significant digits: so do the list's
     return max(float(f"{f:.3g}") if f else UNKNOWN_FREQ, UNKNOWN_FREQ)

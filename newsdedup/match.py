@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -405,11 +406,13 @@ def find_links(
                 found[(a, b)] = replace(link, specifics=tuple(common[:EVIDENCE_SPECIFICS]))
 
     check(candidates)
-    extra = slug_links(articles, days, settings)
-    extra.update(flash_links(articles, feats, sources, clock))
-    for key, link in extra.items():
-        if key not in found or found[key].score < link.score:
-            found[key] = link
+    for extra in (
+        slug_links(articles, days, settings),
+        flash_links(articles, feats, sources, clock),
+    ):
+        for key, link in extra.items():
+            if key not in found or found[key].score < link.score:
+                found[key] = link
     # two hops: articles that both link to a third are candidates too (bounded by degree²)
     adj: dict[int, list[int]] = defaultdict(list)
     for a, b in found:
@@ -433,11 +436,14 @@ def flash_links(
     from .background import background_df
     from .sketch import tokens
 
-    by_source: dict[str, list[int]] = defaultdict(list)
+    # each source's articles with a time, in time order: a flash looks only at its window
+    by_source: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for i, f in enumerate(feats):
-        src = sources[i]
-        if src is not None and clock[i] is not None and f.tokens > FLASH_MAX_TOKENS:
-            by_source[src].append(i)
+        src, when = sources[i], clock[i]
+        if src is not None and when is not None and f.tokens > FLASH_MAX_TOKENS:
+            by_source[src].append((when, i))
+    for timeline in by_source.values():
+        timeline.sort()
     out: dict[tuple[int, int], Link] = {}
     for i, f in enumerate(feats):
         src, when = sources[i], clock[i]
@@ -448,10 +454,11 @@ def flash_links(
         if len(words) < FLASH_MIN_WORDS:
             continue
         best: tuple[float, float, int] | None = None
-        for j in by_source.get(src, ()):
-            gap = abs((clock[j] or 0.0) - when)
-            if gap > FLASH_HOURS:
-                continue
+        timeline = by_source.get(src, [])
+        lo = bisect_left(timeline, (when - FLASH_HOURS, -1))
+        hi = bisect_right(timeline, (when + FLASH_HOURS, len(feats)))
+        for at, j in timeline[lo:hi]:
+            gap = abs(at - when)
             have = feats[j].words
             cover = sum(t in have for t in words) / len(words)
             if cover < FLASH_COVER or any(t not in have for t in slots):

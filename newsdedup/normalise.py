@@ -336,6 +336,11 @@ def _looks_like_headline(p: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2
 
 
+#: a page's call to action on a line of its own is never a title
+_PROMPT = re.compile(
+    r"(?:share|follow|subscribe|sign up|click|tap|read more|related|advertisement|listen|watch)\b",
+    re.IGNORECASE,
+)
 #: A title line is at most this many words: headlines run 5-15 words, the longest ~20.
 TITLE_MAX_WORDS = 20
 #: … and the story after it at least this many times as long (a lead is a full sentence or
@@ -346,8 +351,8 @@ TITLE_BODY_RATIO = 1.5
 def _looks_like_title_line(p: str, following: str) -> bool:
     """A headline in sentence case on a line of its own before the story: short, no sentence
     punctuation at its end, followed by a longer paragraph that is prose."""
-    if "\n" in p or len(p) > 200:
-        return False
+    if "\n" in p or len(p) > 200 or _BYLINE.match(p) or _PROMPT.match(p) or boilerplate_kind(p):
+        return False  # a byline or a page prompt ("Share this story") on a line of its own
     n = _words(p)
     if n < 3 or n > TITLE_MAX_WORDS:
         return False

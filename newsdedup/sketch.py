@@ -423,6 +423,7 @@ def weigh_terms(
     all_days = len({d for d in (days or []) if d is not None})
     prepare_background(len(df))
     idf = {t: smoothed_idf(t, d, n) for t, d in df.items()}
+    common = {t: background_df(t) >= SPECIFIC_MAX_BG for t in df}  # once per distinct term
     if all_days >= 3:
         top = math.log(all_days + 1) + 1.0
         for t, seen in term_days.items():
@@ -431,9 +432,7 @@ def weigh_terms(
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
     for f in feats:
         f.words = frozenset(f.terms)
-        f.specific = frozenset(
-            t for t in f.terms if df[t] <= spec_cap and background_df(t) < SPECIFIC_MAX_BG
-        )
+        f.specific = frozenset(t for t in f.terms if df[t] <= spec_cap and not common[t])
         # terms in more articles than the cap are the run's common vocabulary (and templates'):
         # they neither count in the cosine nor serve as distinctive terms
         w = {t: (1.0 + math.log(c)) * idf[t] for t, c in f.terms.items() if df[t] <= cap}

@@ -174,3 +174,12 @@ def test_short_first_sentence_is_not_a_title() -> None:
 def test_lead_headline_keeps_abbreviations() -> None:
     art = _text("U.S. lawmakers seek a temporary extension to internet surveillance law. More.\n")
     assert art.headline.value.startswith("U.S. lawmakers seek")
+
+
+def test_byline_or_page_prompt_is_not_a_title() -> None:
+    lead = (
+        "\n\nThe council voted on Tuesday to close the old library after a long debate about it.\n"
+    )
+    assert _text("By Jane Doe and John Roe" + lead).byline.value == "Jane Doe and John Roe"
+    assert _text("Share this story on Facebook" + lead).headline.source == "lead"
+    assert _text("Watchdog fines bank over failures" + lead).headline.source == "header"
