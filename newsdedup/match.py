@@ -460,8 +460,10 @@ def flash_links(
         for at, j in timeline[lo:hi]:
             gap = abs(at - when)
             have = feats[j].words
+            if any(t not in have for t in slots):
+                continue  # a name or figure of the flash is missing: cheapest test first
             cover = sum(t in have for t in words) / len(words)
-            if cover < FLASH_COVER or any(t not in have for t in slots):
+            if cover < FLASH_COVER:
                 continue
             if best is None or (-cover, gap, j) < (-best[0], best[1], best[2]):
                 best = (cover, gap, j)
@@ -550,12 +552,15 @@ def _approx_jaccard(sigs: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -
     return out
 
 
-def _slots(f: Features) -> list[str]:
+def _slots(f: Features) -> tuple[str, ...]:
     """A headline's slot words: those rarer than everyday words (names, tickers, places,
-    figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND)."""
-    from .background import background_df
+    figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
+    Worked out once an article (a pair is checked many times)."""
+    if f.slots is None:
+        from .background import background_df
 
-    return [t for t in f.headline if background_df(t) < HEADLINE_SLOT_MAX_BG]
+        f.slots = tuple(t for t in f.headline if background_df(t) < HEADLINE_SLOT_MAX_BG)
+    return f.slots
 
 
 def headlines_agree(fa: Features, fb: Features) -> bool:

@@ -321,6 +321,8 @@ class Features:
     headline: tuple[str, ...] = ()
     # every term of the article before weighting (what a headline's slots are looked up in)
     words: frozenset[str] = frozenset()
+    # the headline's rare words (see match._slots), worked out when first needed
+    slots: tuple[str, ...] | None = None
 
 
 def _is_term(t: str) -> bool:
