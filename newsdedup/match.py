@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,10 +31,12 @@ from .sketch import (
     PASSAGE_PERM,
     Features,
     Permutations,
+    _is_term,
     build_features,
     cosine,
     jaccard_containment,
     term_hashes,
+    tokens,
     weigh_terms,
 )
 
@@ -433,9 +435,6 @@ def flash_links(
     """A flash (a headline with a placeholder body) joins the full story its source sent
     within hours: the one whose text covers most of the flash's headline, names and figures
     included. Bodies that say nothing cannot link any other way."""
-    from .background import background_df
-    from .sketch import tokens
-
     # each source's articles with a time, in time order: a flash looks only at its window
     by_source: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for i, f in enumerate(feats):
@@ -450,7 +449,7 @@ def flash_links(
         if f.tokens > FLASH_MAX_TOKENS or src is None or when is None:
             continue
         words = [t for t in dict.fromkeys(tokens(articles[i].headline.value or "")) if _is_term(t)]
-        slots = [t for t in words if background_df(t) < HEADLINE_SLOT_MAX_BG]
+        slots = _rare(words)
         if len(words) < FLASH_MIN_WORDS:
             continue
         best: tuple[float, float, int] | None = None
@@ -471,12 +470,6 @@ def flash_links(
             a, b = sorted((i, best[2]))
             out[(a, b)] = Link(a, b, "flash", round(best[0], 4), 0.0, 0.0, 0, 0.0)
     return out
-
-
-def _is_term(t: str) -> bool:
-    from .sketch import _is_term as is_term
-
-    return is_term(t)
 
 
 _SLUG_VERSIONS = frozenset(
@@ -557,10 +550,15 @@ def _slots(f: Features) -> tuple[str, ...]:
     figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
     Worked out once an article (a pair is checked many times)."""
     if f.slots is None:
-        from .background import background_df
-
-        f.slots = tuple(t for t in f.headline if background_df(t) < HEADLINE_SLOT_MAX_BG)
+        f.slots = _rare(f.headline)
     return f.slots
+
+
+def _rare(words: Iterable[str]) -> tuple[str, ...]:
+    """The words rarer in the language than HEADLINE_SLOT_MAX_BG, in order."""
+    from .background import background_df
+
+    return tuple(t for t in words if background_df(t) < HEADLINE_SLOT_MAX_BG)
 
 
 def headlines_agree(fa: Features, fb: Features) -> bool:

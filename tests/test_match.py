@@ -93,7 +93,7 @@ def test_cohesion_tells_a_tight_story_from_a_chain() -> None:
     links = [link(0, 1, 0.9), link(0, 2, 0.9), link(1, 2, 0.9), link(3, 4, 0.9), link(4, 5, 0.9)]
     stories = {tuple(sorted(s.members)): s.cohesion for s in cluster(arts, links, Settings())}
     assert stories[(0, 1, 2)] == 0.9
-    assert stories.get((3, 4, 5), 0.6) == 0.6  # 1.8 over three pairs, if the chain joins at all
+    assert stories[(3, 4, 5)] == 0.6  # 1.8 over three pairs: the missing 3~5 counts 0
     single = normalise([document_from_bytes(b"Alone.\n", "x.txt", "x.txt")], Settings())
     assert cluster(single, [], Settings())[0].cohesion == 1.0
 
