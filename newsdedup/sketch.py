@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from sys import intern
 
 import numpy as np
@@ -206,7 +207,8 @@ SPECIFIC_MAX_BG = 0.01
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; apostrophes inside words kept, typographic ones unified."""
-    return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
+    # ’ is no word character: unified before the split, it ends up where ' would
+    return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -226,6 +228,20 @@ def sentences(paragraph: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+_HASHED: dict[str, int] = {}  # token -> its hash; a run sees far fewer distinct tokens than tokens
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def token_hash(t: str) -> int:
+    """A token's stable 32-bit hash (BLAKE2b, never Python's ``hash()``), cached."""
+    h = _HASHED.get(t)
+    if h is None:
+        h = _HASHED[t] = int.from_bytes(
+            hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little"
+        )
+    return h
 
 
 class TokenHasher:
@@ -280,27 +296,34 @@ class Permutations:
         self.seed = seed
 
     def signatures(self, sets: list[np.ndarray], chunk: int = 1 << 15) -> np.ndarray:
-        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once."""
+        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once.
+
+        a·h + b is computed in uint32, whose products wrap modulo 2³² exactly as the
+        ``& 0xFFFFFFFF`` of the 64-bit product does: the same values at half the memory traffic."""
         n = len(sets)
-        out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint64)
+        out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
         if n == 0:
-            return out.astype(np.uint32)
-        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
+            return out
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=n)
         flat = (
-            np.concatenate([s for s in sets if len(s)]) if lengths.sum() else np.empty(0, np.uint64)
+            np.concatenate([s for s in sets if len(s)]).astype(np.uint32)
+            if lengths.sum()
+            else np.empty(0, np.uint32)
         )
         owners = np.repeat(np.arange(n), lengths)
-        mask = np.uint64(0xFFFFFFFF)
+        a = self.a.astype(np.uint32)[None, :]
+        b = self.b.astype(np.uint32)[None, :]
         for start in range(0, len(flat), chunk):
             x = flat[start : start + chunk]
             own = owners[start : start + chunk]
-            hv = (x[:, None] * self.a[None, :] + self.b[None, :]) & mask
+            hv = x[:, None] * a
+            hv += b
             # rows are grouped by owner: reduce each owner's block with reduceat
             cuts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
             mins = np.minimum.reduceat(hv, cuts, axis=0)
             ids = own[cuts]
             out[ids] = np.minimum(out[ids], mins)
-        return out.astype(np.uint32)
+        return out
 
     def lean(self, row: np.ndarray) -> LeanMinHash:
         return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
@@ -366,37 +389,135 @@ def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> list[Featu
 
 
 def _features(articles: list[Article], shingle_size: int) -> list[Features]:
-    hasher = TokenHasher()
-    feats: list[Features] = []
+    """Features of a range of articles, computed as columns: every token of the range in one
+    stream (sentence by sentence, article by article), token ids from one vocabulary, and the
+    shingles, passages and term counts of all articles at once from that stream."""
+    words: list[str] = []  # every token of the range, in order
+    sent_len: list[int] = []  # tokens of each sentence (sentences without a word left out)
+    art_sents: list[int] = []  # sentences of each article
+    heads: list[list[str]] = []  # tokens of a headline given in the header
     for art in articles:
-        toks = tokens(art.text())
-        th = hasher(toks)
-        sh = shingle_hashes(th, shingle_size)
-        passages: list[np.ndarray] = []
-        seen: set[bytes] = set()
+        before = len(sent_len)
         for para in art.body:
             for sent in sentences(para):
-                st = tokens(sent)
-                if len(st) >= PASSAGE_MIN_TOKENS:
-                    psh = shingle_hashes(hasher(st), PASSAGE_SHINGLE)
-                    key = psh.tobytes()
-                    if key in seen:
-                        continue  # a sentence repeated within one article counts once
+                st = tokens(sent)  # an article's tokens are its sentences' tokens, in order
+                if st:
+                    words.extend(st)
+                    sent_len.append(len(st))
+        art_sents.append(len(sent_len) - before)
+        head = art.headline
+        heads.append(tokens(head.value) if head.source == "header" and head.value else [])
+    index = {t: i for i, t in enumerate(dict.fromkeys(chain(words, chain.from_iterable(heads))))}
+    vocab = [intern(t) for t in index]  # one string object per distinct term across the run
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+    hashes = np.fromiter(map(token_hash, vocab), dtype=np.uint64, count=len(vocab))[ids]
+    slen = np.asarray(sent_len, dtype=np.int64)
+    sents_per_art = np.asarray(art_sents, dtype=np.int64)
+    art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
+    art_len = np.bincount(art_of_sent, weights=slen, minlength=len(articles)).astype(np.int64)
+    shingles = _segment_shingles(hashes, art_len, shingle_size)
+    long = slen >= PASSAGE_MIN_TOKENS
+    sent_sets = _segment_shingles(hashes, np.where(long, slen, 0), PASSAGE_SHINGLE, skip=slen)
+    is_term = np.fromiter(map(_is_term, vocab), dtype=bool, count=len(vocab))
+    counts = _term_counts(ids, art_len, heads, index, is_term, vocab)
+    feats: list[Features] = []
+    first = 0
+    for a, head in enumerate(heads):
+        passages: list[np.ndarray] = []
+        seen: set[bytes] = set()
+        for s in range(first, first + art_sents[a]):
+            if long[s]:
+                key = sent_sets[s].tobytes()
+                if key not in seen:  # a sentence repeated within one article counts once
                     seen.add(key)
-                    passages.append(psh)
-        # terms: the body's words and figures, plus a headline given in the header (it often
-        # holds the only mention of who the story is about)
-        head = (
-            tokens(art.headline.value)
-            if art.headline.source == "header" and art.headline.value
-            else []
-        )
-        counts = Counter(t for t in toks + head if _is_term(t))
-        # one string object per distinct term across the run (dict keys are most of the memory)
-        f = Features(len(toks), sh, passages, {intern(t): c for t, c in counts.items()})
+                    passages.append(sent_sets[s])
+        first += art_sents[a]
+        f = Features(int(art_len[a]), shingles[a], passages, counts[a])
         f.headline = tuple(dict.fromkeys(intern(t) for t in head if _is_term(t)))
         feats.append(f)
     return feats
+
+
+def _segment_shingles(
+    hashes: np.ndarray, lengths: np.ndarray, k: int, skip: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """:func:`shingle_hashes` of consecutive segments of one token-hash stream, all at once.
+
+    Segment ``i`` is ``lengths[i]`` tokens long and starts after ``skip[:i]`` tokens (``skip``
+    defaults to ``lengths``: segments back to back); a segment of length 0 gets no shingles.
+    Windows that would cross into the next segment are dropped; a segment shorter than ``k``
+    is one shingle of all its tokens, as :func:`shingle_hashes` makes it."""
+    skip = lengths if skip is None else skip
+    starts = np.r_[0, np.cumsum(skip)[:-1]].astype(np.int64) if len(skip) else skip
+    out: list[np.ndarray] = [_EMPTY] * len(lengths)
+    n = len(hashes)
+    if n >= k:
+        m = n - k + 1
+        acc = np.zeros(m, dtype=np.uint64)
+        for j in range(k):
+            acc = acc ^ (hashes[j : j + m] * _MIX[j])
+            acc = (acc ^ (acc >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+        acc ^= acc >> np.uint64(32)
+        acc &= np.uint64(0xFFFFFFFF)
+        full = np.flatnonzero(lengths >= k)
+        windows = lengths[full] - k + 1
+        owner = np.repeat(full, windows)
+        pos = np.repeat(starts[full] - np.r_[0, np.cumsum(windows)[:-1]], windows) + np.arange(
+            int(windows.sum()), dtype=np.int64
+        )
+        keys = np.unique((owner.astype(np.uint64) << np.uint64(32)) | acc[pos])
+        seg = (keys >> np.uint64(32)).astype(np.int64)
+        cuts = np.searchsorted(seg, full)
+        ends = np.searchsorted(seg, full, side="right")
+        vals = keys & np.uint64(0xFFFFFFFF)
+        for i, lo, hi in zip(full.tolist(), cuts.tolist(), ends.tolist(), strict=True):
+            out[i] = vals[lo:hi]
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
+        out[i] = shingle_hashes(hashes[starts[i] : starts[i] + lengths[i]], k)
+    return out
+
+
+def _term_counts(
+    ids: np.ndarray,
+    art_len: np.ndarray,
+    heads: list[list[str]],
+    index: dict[str, int],
+    is_term: np.ndarray,
+    vocab: list[str],
+) -> list[dict[str, int]]:
+    """Each article's term counts (its words and figures, then its header headline's), keys in
+    the order they first occur, as a :class:`collections.Counter` over the tokens makes them."""
+    head_len = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
+    head_ids = np.fromiter(
+        map(index.__getitem__, chain.from_iterable(heads)),
+        dtype=np.int64,
+        count=int(head_len.sum()),
+    )
+    # one stream: article 0's body then its headline, article 1's body then its headline, …
+    both = np.empty(len(ids) + len(head_ids), dtype=np.int64)
+    owner = np.repeat(np.arange(len(heads), dtype=np.int64), art_len + head_len)
+    is_head = np.zeros(len(both), dtype=bool)
+    head_starts = np.cumsum(art_len + head_len) - head_len
+    head_pos = np.repeat(head_starts - np.r_[0, np.cumsum(head_len)[:-1]], head_len) + np.arange(
+        len(head_ids), dtype=np.int64
+    )
+    is_head[head_pos] = True
+    both[is_head] = head_ids
+    both[~is_head] = ids
+    keep = is_term[both]
+    v = max(1, len(vocab))
+    keys = owner[keep] * v + both[keep]
+    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.lexsort((first, uniq // v))
+    uniq, counts = uniq[order], counts[order]
+    arts = uniq // v
+    cuts = np.searchsorted(arts, np.arange(len(heads) + 1))
+    terms = [vocab[t] for t in (uniq % v).tolist()]
+    cl = counts.tolist()
+    return [
+        dict(zip(terms[lo:hi], cl[lo:hi], strict=True))
+        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)
+    ]
 
 
 def weigh_terms(
