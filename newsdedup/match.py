@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .arrays import unique, unique_inverse
 from .model import Article
 from .settings import Settings
 from .sketch import (
@@ -176,7 +177,7 @@ def band_buckets(
         sk = key[order]
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         sizes = np.diff(np.r_[starts, len(sk)])
-        for k in np.unique(sizes[sizes > 1]).tolist():
+        for k in unique(sizes[sizes > 1]).tolist():
             first = starts[sizes == k]
             found[k].append(ids[order[first[:, None] + np.arange(k)]])
     return {k: np.sort(np.concatenate(found[k]), axis=1) for k in sorted(found)}
@@ -221,10 +222,10 @@ def pair_codes(
                 dl, dr = day[left], day[right]
                 keep = (dl == UNDATED) | (dr == UNDATED) | (np.abs(dl - dr) <= window)
                 left, right = left[keep], right[keep]
-            done.append(np.unique(left * n + right))
+            done.append(unique(left * n + right))
     if not done:
         return _NO_CODES
-    return np.unique(np.concatenate(done))
+    return unique(np.concatenate(done))
 
 
 def set_jaccard(
@@ -304,10 +305,10 @@ def _passage_matches(
     lo_sent = np.where(flip, sent_of[ys], sent_of[xs])
     hi_sent = np.where(flip, sent_of[xs], sent_of[ys])
     pair = lo_doc * len(feats) + hi_doc
-    keys, inverse = np.unique(pair, return_inverse=True)
+    keys, inverse = unique_inverse(pair)
     # sentences of each side that have a counterpart; the smaller count is the evidence
-    left = np.bincount(np.unique(inverse * total + lo_sent) // total, minlength=len(keys))
-    right = np.bincount(np.unique(inverse * total + hi_sent) // total, minlength=len(keys))
+    left = np.bincount(unique(inverse * total + lo_sent) // total, minlength=len(keys))
+    right = np.bincount(unique(inverse * total + hi_sent) // total, minlength=len(keys))
     shared = np.minimum(left, right)
     n = len(feats)
     return {
@@ -326,7 +327,7 @@ def shared_sentences(fa: Features, fb: Features) -> int:
     ys = np.tile(np.arange(la, la + lb, dtype=np.int64), la)
     _, jac = set_jaccard([*fa.passages, *fb.passages], xs, ys)
     ok = jac >= PASSAGE_THRESHOLD
-    return min(len(np.unique(xs[ok])), len(np.unique(ys[ok])))
+    return min(len(unique(xs[ok])), len(unique(ys[ok])))
 
 
 def find_links(
@@ -362,7 +363,7 @@ def find_links(
     passage_codes = np.fromiter(
         (a * n + b for a, b in passages), dtype=np.int64, count=len(passages)
     )
-    candidates = np.unique(
+    candidates = unique(
         np.concatenate(
             [
                 pair_codes(dup_groups, n),

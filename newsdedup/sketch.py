@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,6 +27,7 @@ from sys import intern
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from .arrays import unique, unique_first_counts
 from .model import Article
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
@@ -281,7 +281,7 @@ def shingle_hashes(th: np.ndarray, k: int) -> np.ndarray:
         acc = acc ^ (th[j : j + m] * _MIX[j])
         acc = (acc ^ (acc >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
     acc ^= acc >> np.uint64(32)
-    return np.unique(acc & np.uint64(0xFFFFFFFF))
+    return unique(acc & np.uint64(0xFFFFFFFF))
 
 
 class Permutations:
@@ -465,7 +465,7 @@ def _segment_shingles(
         pos = np.repeat(starts[full] - np.r_[0, np.cumsum(windows)[:-1]], windows) + np.arange(
             int(windows.sum()), dtype=np.int64
         )
-        keys = np.unique((owner.astype(np.uint64) << np.uint64(32)) | acc[pos])
+        keys = unique((owner.astype(np.uint64) << np.uint64(32)) | acc[pos])
         seg = (keys >> np.uint64(32)).astype(np.int64)
         cuts = np.searchsorted(seg, full)
         ends = np.searchsorted(seg, full, side="right")
@@ -507,7 +507,7 @@ def _term_counts(
     keep = is_term[both]
     v = max(1, len(vocab))
     keys = owner[keep] * v + both[keep]
-    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    uniq, first, counts = unique_first_counts(keys)
     order = np.lexsort((first, uniq // v))
     uniq, counts = uniq[order], counts[order]
     arts = uniq // v
@@ -529,39 +529,75 @@ def weigh_terms(
 
     With dates for at least three distinct days, a term's idf is also scaled by how bursty it
     is: news names and figures cluster on a few days, the vocabulary of recurring templates
-    (dividend notices, market reports) turns up every day. Undated articles add no day."""
+    (dividend notices, market reports) turns up every day. Undated articles add no day.
+
+    Computed as columns: one row of (term id, count) per term of each article, in the order of
+    the article's terms; each distinct term's idf is worked out once."""
     from .background import background_df
     from .background import idf as smoothed_idf
     from .background import prepare as prepare_background
 
-    df: Counter[str] = Counter()
-    term_days: dict[str, set[int]] = {}
-    for i, f in enumerate(feats):
-        df.update(f.terms.keys())
-        d = days[i] if days else None
-        if d is not None:
-            for t in f.terms:
-                term_days.setdefault(t, set()).add(d)
     n = len(feats)
-    all_days = len({d for d in (days or []) if d is not None})
-    prepare_background(len(df))
-    idf = {t: smoothed_idf(t, d, n) for t, d in df.items()}
-    common = {t: background_df(t) >= SPECIFIC_MAX_BG for t in df}  # once per distinct term
+    sizes = np.fromiter((len(f.terms) for f in feats), dtype=np.int64, count=n)
+    total = int(sizes.sum())
+    index = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(f.terms for f in feats)))}
+    vocab = list(index)
+    ids = np.fromiter(
+        map(index.__getitem__, chain.from_iterable(f.terms for f in feats)), np.int64, total
+    )
+    counts = np.fromiter(chain.from_iterable(f.terms.values() for f in feats), np.int64, total)
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    df = np.bincount(ids, minlength=len(vocab))
+    prepare_background(len(vocab))
+    idf = np.array(
+        [smoothed_idf(t, d, n) for t, d in zip(vocab, df.tolist(), strict=True)], dtype=np.float64
+    )
+    common = np.fromiter(
+        (background_df(t) >= SPECIFIC_MAX_BG for t in vocab), dtype=bool, count=len(vocab)
+    )
+    day_of = np.fromiter(
+        ((-1 if d is None else d) for d in (days or [None] * n)), dtype=np.int64, count=n
+    )
+    dated_days = unique(day_of[day_of >= 0])
+    all_days = len(dated_days)
     if all_days >= 3:
         top = math.log(all_days + 1) + 1.0
-        for t, seen in term_days.items():
-            idf[t] *= (math.log((all_days + 1) / (len(seen) + 1)) + 1.0) / top
+        rows = day_of[owner] >= 0
+        slot = np.searchsorted(dated_days, day_of[owner[rows]])
+        seen = np.bincount(unique(ids[rows] * all_days + slot) // all_days, minlength=len(vocab))
+        factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
+        burst = np.asarray(factor)[seen]
+        idf = np.where(seen > 0, idf * burst, idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
-    for f in feats:
+    is_specific = ((df <= spec_cap) & ~common)[ids]
+    # terms in more articles than the cap are the run's common vocabulary (and templates'):
+    # they neither count in the cosine nor serve as distinctive terms
+    kept = df[ids] <= cap
+    logs = np.array([0.0] + [math.log(c) for c in range(1, int(counts.max(initial=1)) + 1)])
+    weight = (1.0 + logs[counts]) * idf[ids]
+    square = (weight * weight).tolist()
+    # most distinctive first, ties by the term itself
+    alpha = np.empty(len(vocab), dtype=np.int64)
+    alpha[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
+    kept_rows = np.flatnonzero(kept)
+    order = kept_rows[np.lexsort((alpha[ids[kept_rows]], -weight[kept_rows], owner[kept_rows]))]
+    order_cuts = np.searchsorted(owner[order], np.arange(n + 1)).tolist()
+    order_ids = ids[order].tolist()
+    id_list, w_list, keep_list = ids.tolist(), weight.tolist(), kept.tolist()
+    spec_list = is_specific.tolist()
+    lo = 0
+    for a, f in enumerate(feats):
+        hi = lo + int(sizes[a])
+        mine = [r for r in range(lo, hi) if keep_list[r]]
+        norm = math.sqrt(sum(square[r] for r in mine)) or 1.0
         f.words = frozenset(f.terms)
-        f.specific = frozenset(t for t in f.terms if df[t] <= spec_cap and not common[t])
-        # terms in more articles than the cap are the run's common vocabulary (and templates'):
-        # they neither count in the cosine nor serve as distinctive terms
-        w = {t: (1.0 + math.log(c)) * idf[t] for t, c in f.terms.items() if df[t] <= cap}
-        norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-        f.terms = {intern(t): v / norm for t, v in w.items()}  # shared keys (workers' copies)
-        f.top_terms = sorted(w, key=lambda t: (-w[t], t))[:k]
+        f.specific = frozenset(vocab[id_list[r]] for r in range(lo, hi) if spec_list[r])
+        f.terms = {vocab[id_list[r]]: w_list[r] / norm for r in mine}
+        f.top_terms = [
+            vocab[t] for t in order_ids[order_cuts[a] : min(order_cuts[a + 1], order_cuts[a] + k)]
+        ]
+        lo = hi
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
