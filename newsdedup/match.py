@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -142,11 +143,28 @@ def day_number(art: Article) -> int | None:
         return None
 
 
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's choice of (bands, rows) for a Jaccard threshold (equal FP/FN weights)."""
-    from datasketch.lsh import _optimal_param
+    """datasketch's choice of (bands, rows) for a Jaccard threshold, false positives and false
+    negatives weighed equally (``datasketch.lsh._optimal_param``), without importing datasketch
+    (which pulls in scipy.integrate). The error integrals of every (b, r) are worked out at once
+    by Gauss-Legendre quadrature, exact for these polynomials of degree r·b ≤ num_perm (datasketch
+    integrates adaptively to 1e-8); the first minimum in datasketch's order wins. A test checks
+    the choice against datasketch's own."""
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bands = np.array([b for b, _ in pairs], dtype=np.float64)[:, None]
+    rows = np.array([r for _, r in pairs], dtype=np.float64)[:, None]
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
 
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    def integral(lo: float, hi: float, positive: bool) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes[None, :] + (hi + lo) / 2
+        collide = 1 - (1 - s**rows) ** bands
+        value = collide if positive else 1 - collide
+        return (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+
+    error = 0.5 * integral(0.0, threshold, True) + 0.5 * integral(threshold, 1.0, False)
+    b, r = pairs[int(np.argmin(error))]
+    return b, r
 
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)

@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from sys import intern
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from .arrays import unique, unique_first_counts
 from .model import Article
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
 # a sentence may end at . ! ? … (and a closing quote) before a capital or a figure
@@ -288,10 +291,14 @@ class Permutations:
     """datasketch's ``affine32`` permutations for (num_perm, seed): a·h + b mod 2³²."""
 
     def __init__(self, num_perm: int, seed: int) -> None:
-        proto = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-        a, b = proto.permutations
-        self.a = np.asarray(a, dtype=np.uint64)
-        self.b = np.asarray(b, dtype=np.uint64)
+        # datasketch's MinHash._init_permutations for "affine32", without importing datasketch
+        # (whose import pulls in scipy.integrate: half a second of a small run); a test checks
+        # the values against datasketch's own
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        self.a = a.astype(np.uint64)
+        self.b = b.astype(np.uint64)
         self.num_perm = num_perm
         self.seed = seed
 
@@ -326,6 +333,8 @@ class Permutations:
         return out
 
     def lean(self, row: np.ndarray) -> LeanMinHash:
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
 
 
