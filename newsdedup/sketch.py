@@ -307,17 +307,19 @@ class Permutations:
 
         a·h + b is computed in uint32, whose products wrap modulo 2³² exactly as the
         ``& 0xFFFFFFFF`` of the 64-bit product does: the same values at half the memory traffic."""
-        n = len(sets)
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        full = [x for x in sets if len(x)]
+        flat = np.concatenate(full) if full else np.empty(0, np.uint32)
+        return self.signatures_csr(flat, _ptr(lengths), chunk)
+
+    def signatures_csr(self, flat: np.ndarray, ptr: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
+        """:meth:`signatures` of the sets ``flat[ptr[i]:ptr[i + 1]]``."""
+        n = len(ptr) - 1
         out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
         if n == 0:
             return out
-        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=n)
-        flat = (
-            np.concatenate([s for s in sets if len(s)]).astype(np.uint32)
-            if lengths.sum()
-            else np.empty(0, np.uint32)
-        )
-        owners = np.repeat(np.arange(n), lengths)
+        flat = flat.astype(np.uint32, copy=False)
+        owners = np.repeat(np.arange(n), np.diff(ptr))
         a = self.a.astype(np.uint32)[None, :]
         b = self.b.astype(np.uint32)[None, :]
         for start in range(0, len(flat), chunk):
@@ -339,22 +341,120 @@ class Permutations:
 
 
 @dataclass
-class Features:
-    """What the matcher needs of one article."""
+class FeatureTable:
+    """What the matcher needs of every article of a run, as columns (CSR: ``X_ptr[i]`` to
+    ``X_ptr[i + 1]`` are article ``i``'s entries of ``X``). Nothing per article is a Python
+    object but its header headline; :class:`Features` is a view of one row."""
 
-    tokens: int
-    shingles: np.ndarray  # sorted unique uint64 hashes of word k-shingles
-    passages: list[np.ndarray]  # per sentence: its 3-shingle hashes
-    terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, L2-normalised
-    top_terms: list[str] = field(default_factory=list)
-    # specifics: terms rare both in the language and in the run (names, figures, odd words)
-    specific: frozenset[str] = frozenset()
-    # the terms of a headline given in the header, in order (empty without one)
-    headline: tuple[str, ...] = ()
-    # every term of the article before weighting (what a headline's slots are looked up in)
-    words: frozenset[str] = frozenset()
-    # the headline's rare words (see match._slots), worked out when first needed
-    slots: tuple[str, ...] | None = None
+    tokens: np.ndarray  # int64: tokens of each article
+    sh_ptr: np.ndarray  # int64
+    sh: np.ndarray  # uint32: sorted unique hashes of word k-shingles
+    ps_ptr: np.ndarray  # int64: article -> its passages (sentences of PASSAGE_MIN_TOKENS+ words)
+    sent_ptr: np.ndarray  # int64: passage -> its hashes
+    sent: np.ndarray  # uint32: sorted unique 3-shingle hashes of each passage
+    vocab: list[str]  # term id -> term
+    w_ptr: np.ndarray  # int64
+    w_ids: (
+        np.ndarray
+    )  # int32: every term of an article (words and header headline), first-seen order
+    w_counts: np.ndarray  # int64: … and how often it occurs (dropped once weighed)
+    headlines: list[tuple[str, ...]]  # the terms of a headline given in the header, in order
+    # filled by weigh_terms:
+    t_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    t_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # weighted terms
+    t_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))  # L2-normalised
+    spec_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    spec_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # sorted
+    top_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    top_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # best first
+    slots: list[tuple[str, ...] | None] = field(default_factory=list)  # see match._slots
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def row(self, i: int) -> Features:
+        return Features(self, i)
+
+
+class Features:
+    """One article's row of a :class:`FeatureTable`: arrays are views, sets and dicts are made
+    when asked for (the matcher asks for them for the few pairs that need them)."""
+
+    __slots__ = ("_i", "_t")
+
+    def __init__(self, table: FeatureTable, i: int) -> None:
+        self._t = table
+        self._i = i
+
+    @property
+    def tokens(self) -> int:
+        return int(self._t.tokens[self._i])
+
+    @property
+    def shingles(self) -> np.ndarray:
+        t, i = self._t, self._i
+        return t.sh[t.sh_ptr[i] : t.sh_ptr[i + 1]]
+
+    @property
+    def passages(self) -> list[np.ndarray]:
+        t, i = self._t, self._i
+        ptr = t.sent_ptr
+        return [t.sent[ptr[s] : ptr[s + 1]] for s in range(t.ps_ptr[i], t.ps_ptr[i + 1])]
+
+    @property
+    def passage_count(self) -> int:
+        t, i = self._t, self._i
+        return int(t.ps_ptr[i + 1] - t.ps_ptr[i])
+
+    @property
+    def terms(self) -> dict[str, float]:
+        """TF-IDF weights, L2-normalised (terms in more articles than the cap left out)."""
+        t, i = self._t, self._i
+        lo, hi = t.t_ptr[i], t.t_ptr[i + 1]
+        v = t.vocab
+        return {
+            v[k]: w for k, w in zip(t.t_ids[lo:hi].tolist(), t.t_w[lo:hi].tolist(), strict=True)
+        }
+
+    @property
+    def top_ids(self) -> np.ndarray:
+        t, i = self._t, self._i
+        return t.top_ids[t.top_ptr[i] : t.top_ptr[i + 1]]
+
+    @property
+    def top_terms(self) -> list[str]:
+        v = self._t.vocab
+        return [v[k] for k in self.top_ids.tolist()]
+
+    @property
+    def specific_ids(self) -> np.ndarray:
+        """Specifics: terms rare both in the language and in the run (names, figures)."""
+        t, i = self._t, self._i
+        return t.spec_ids[t.spec_ptr[i] : t.spec_ptr[i + 1]]
+
+    @property
+    def specific(self) -> frozenset[str]:
+        v = self._t.vocab
+        return frozenset(v[k] for k in self.specific_ids.tolist())
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        return self._t.headlines[self._i]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every term of the article before weighting (what a headline's slots are looked up in)."""
+        t, i = self._t, self._i
+        v = t.vocab
+        return frozenset(v[k] for k in t.w_ids[t.w_ptr[i] : t.w_ptr[i + 1]].tolist())
+
+    @property
+    def slots(self) -> tuple[str, ...] | None:
+        return self._t.slots[self._i]
+
+    @slots.setter
+    def slots(self, value: tuple[str, ...]) -> None:
+        self._t.slots[self._i] = value
 
 
 def _is_term(t: str) -> bool:
@@ -370,37 +470,84 @@ def build_features(
     shingle_size: int,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
-) -> list[Features]:
-    """Tokenise every article once; shingles and passages are hashed with numpy. With several
-    jobs, forked workers take ranges of the list (results in order: identical output)."""
+) -> FeatureTable:
+    """Tokenise every article once; shingles, passages and term counts as columns. With several
+    jobs, forked workers take ranges of the list and send back their columns (results in order:
+    identical output); the ranges' vocabularies are merged into one."""
     from .parallel import SHARED, ordered_map
 
     step = 256
     ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
     SHARED["articles"] = articles
     try:
-        feats: list[Features] = []
+        parts: list[FeatureTable] = []
+        done = 0
         work = partial(_features_of_range, shingle_size=shingle_size)
         for part in ordered_map(work, ranges, jobs, chunksize=1, min_items=2):
-            feats.extend(part)
+            parts.append(part)
+            done += len(part)
             if progress is not None:
-                progress("sketch", len(feats), len(articles))
-        return feats
+                progress("sketch", done, len(articles))
+        return _concat(parts)
     finally:
         SHARED.pop("articles", None)
 
 
-def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> list[Features]:
+def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> FeatureTable:
     from .parallel import SHARED
 
     lo, hi = bounds
     return _features(SHARED["articles"][lo:hi], shingle_size)
 
 
-def _features(articles: list[Article], shingle_size: int) -> list[Features]:
-    """Features of a range of articles, computed as columns: every token of the range in one
-    stream (sentence by sentence, article by article), token ids from one vocabulary, and the
-    shingles, passages and term counts of all articles at once from that stream."""
+def _ptr(lengths: np.ndarray) -> np.ndarray:
+    """CSR pointers of consecutive segments of these lengths."""
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+def _concat(parts: list[FeatureTable]) -> FeatureTable:
+    """One table of consecutive ranges' tables, their term ids mapped to one vocabulary."""
+    index: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    for part in parts:
+        remap = np.fromiter(
+            (index.setdefault(t, len(index)) for t in part.vocab), np.int32, len(part.vocab)
+        )
+        ids.append(remap[part.w_ids])
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        got = [getattr(p, name) for p in parts]
+        return np.concatenate(got).astype(dtype, copy=False) if got else np.zeros(0, dtype)
+
+    def ptr(name: str) -> np.ndarray:
+        return _ptr(cat_lengths(name))
+
+    def cat_lengths(name: str) -> np.ndarray:
+        got = [np.diff(getattr(p, name)) for p in parts]
+        return np.concatenate(got) if got else np.zeros(0, np.int64)
+
+    return FeatureTable(
+        tokens=cat("tokens", np.int64),
+        sh_ptr=ptr("sh_ptr"),
+        sh=cat("sh", np.uint32),
+        ps_ptr=ptr("ps_ptr"),
+        sent_ptr=ptr("sent_ptr"),
+        sent=cat("sent", np.uint32),
+        vocab=list(index),
+        w_ptr=ptr("w_ptr"),
+        w_ids=np.concatenate(ids) if ids else np.zeros(0, np.int32),
+        w_counts=cat("w_counts", np.int64),
+        headlines=[h for p in parts for h in p.headlines],
+        slots=[None] * sum(len(p) for p in parts),
+    )
+
+
+def _features(articles: list[Article], shingle_size: int) -> FeatureTable:
+    """The columns of a range of articles: every token of the range in one stream (sentence
+    by sentence, article by article), token ids from one vocabulary, and the shingles, passages
+    and term counts of all articles at once from that stream."""
     words: list[str] = []  # every token of the range, in order
     sent_len: list[int] = []  # tokens of each sentence (sentences without a word left out)
     art_sents: list[int] = []  # sentences of each article
@@ -428,11 +575,11 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
     long = slen >= PASSAGE_MIN_TOKENS
     sent_sets = _segment_shingles(hashes, np.where(long, slen, 0), PASSAGE_SHINGLE, skip=slen)
     is_term = np.fromiter(map(_is_term, vocab), dtype=bool, count=len(vocab))
-    counts = _term_counts(ids, art_len, heads, index, is_term, vocab)
-    feats: list[Features] = []
+    w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, is_term, len(vocab))
+    passages: list[np.ndarray] = []
+    per_art: list[int] = []
     first = 0
-    for a, head in enumerate(heads):
-        passages: list[np.ndarray] = []
+    for a in range(len(articles)):
         seen: set[bytes] = set()
         for s in range(first, first + art_sents[a]):
             if long[s]:
@@ -440,11 +587,23 @@ def _features(articles: list[Article], shingle_size: int) -> list[Features]:
                 if key not in seen:  # a sentence repeated within one article counts once
                     seen.add(key)
                     passages.append(sent_sets[s])
+        per_art.append(len(seen))
         first += art_sents[a]
-        f = Features(int(art_len[a]), shingles[a], passages, counts[a])
-        f.headline = tuple(dict.fromkeys(intern(t) for t in head if _is_term(t)))
-        feats.append(f)
-    return feats
+    sizes = np.fromiter(map(len, shingles), dtype=np.int64, count=len(shingles))
+    psizes = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
+    return FeatureTable(
+        tokens=art_len,
+        sh_ptr=_ptr(sizes),
+        sh=np.concatenate(shingles).astype(np.uint32) if shingles else np.zeros(0, np.uint32),
+        ps_ptr=_ptr(np.asarray(per_art, dtype=np.int64)),
+        sent_ptr=_ptr(psizes),
+        sent=np.concatenate(passages).astype(np.uint32) if passages else np.zeros(0, np.uint32),
+        vocab=vocab,
+        w_ptr=w_ptr,
+        w_ids=w_ids,
+        w_counts=w_counts,
+        headlines=[tuple(dict.fromkeys(intern(t) for t in h if _is_term(t))) for h in heads],
+    )
 
 
 def _segment_shingles(
@@ -492,10 +651,11 @@ def _term_counts(
     heads: list[list[str]],
     index: dict[str, int],
     is_term: np.ndarray,
-    vocab: list[str],
-) -> list[dict[str, int]]:
-    """Each article's term counts (its words and figures, then its header headline's), keys in
-    the order they first occur, as a :class:`collections.Counter` over the tokens makes them."""
+    size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each article's term counts (its words and figures, then its header headline's) as CSR
+    columns (pointers, term ids, counts), terms in the order they first occur, as a
+    :class:`collections.Counter` over the tokens orders them."""
     head_len = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
     head_ids = np.fromiter(
         map(index.__getitem__, chain.from_iterable(heads)),
@@ -514,47 +674,37 @@ def _term_counts(
     both[is_head] = head_ids
     both[~is_head] = ids
     keep = is_term[both]
-    v = max(1, len(vocab))
+    v = max(1, size)
     keys = owner[keep] * v + both[keep]
     uniq, first, counts = unique_first_counts(keys)
     order = np.lexsort((first, uniq // v))
     uniq, counts = uniq[order], counts[order]
-    arts = uniq // v
-    cuts = np.searchsorted(arts, np.arange(len(heads) + 1))
-    terms = [vocab[t] for t in (uniq % v).tolist()]
-    cl = counts.tolist()
-    return [
-        dict(zip(terms[lo:hi], cl[lo:hi], strict=True))
-        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)
-    ]
+    ptr = np.searchsorted(uniq // v, np.arange(len(heads) + 1)).astype(np.int64)
+    return ptr, (uniq % v).astype(np.int32), counts.astype(np.int64)
 
 
 def weigh_terms(
-    feats: list[Features], days: list[int | None] | None = None, k: int = TERMS_K
+    table: FeatureTable, days: list[int | None] | None = None, k: int = TERMS_K
 ) -> None:
     """Turn raw term counts into L2-normalised TF-IDF weights (sublinear tf; idf from the run's
     document frequencies smoothed by the language's, :func:`newsdedup.background.idf`) and pick
-    each article's ``k`` most distinctive terms.
+    each article's ``k`` most distinctive terms and its specifics.
 
     With dates for at least three distinct days, a term's idf is also scaled by how bursty it
     is: news names and figures cluster on a few days, the vocabulary of recurring templates
     (dividend notices, market reports) turns up every day. Undated articles add no day.
 
-    Computed as columns: one row of (term id, count) per term of each article, in the order of
-    the article's terms; each distinct term's idf is worked out once."""
+    Each distinct term's idf is worked out once; an article's weights keep its terms' order, and
+    its norm is summed in that order."""
     from .background import background_df
     from .background import idf as smoothed_idf
     from .background import prepare as prepare_background
 
-    n = len(feats)
-    sizes = np.fromiter((len(f.terms) for f in feats), dtype=np.int64, count=n)
-    total = int(sizes.sum())
-    index = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(f.terms for f in feats)))}
-    vocab = list(index)
-    ids = np.fromiter(
-        map(index.__getitem__, chain.from_iterable(f.terms for f in feats)), np.int64, total
-    )
-    counts = np.fromiter(chain.from_iterable(f.terms.values() for f in feats), np.int64, total)
+    n = len(table)
+    vocab = table.vocab
+    ids = table.w_ids.astype(np.int64)
+    counts = table.w_counts
+    sizes = np.diff(table.w_ptr)
     owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
     df = np.bincount(ids, minlength=len(vocab))
     prepare_background(len(vocab))
@@ -575,38 +725,40 @@ def weigh_terms(
         slot = np.searchsorted(dated_days, day_of[owner[rows]])
         seen = np.bincount(unique(ids[rows] * all_days + slot) // all_days, minlength=len(vocab))
         factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
-        burst = np.asarray(factor)[seen]
-        idf = np.where(seen > 0, idf * burst, idf)
+        idf = np.where(seen > 0, idf * np.asarray(factor)[seen], idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
-    is_specific = ((df <= spec_cap) & ~common)[ids]
+    # specifics, sorted by id within each article
+    spec = ((df <= spec_cap) & ~common)[ids]
+    spec_rows = np.flatnonzero(spec)
+    spec_rows = spec_rows[np.lexsort((ids[spec_rows], owner[spec_rows]))]
+    table.spec_ids = ids[spec_rows].astype(np.int32)
+    table.spec_ptr = _ptr(np.bincount(owner[spec_rows], minlength=n))
     # terms in more articles than the cap are the run's common vocabulary (and templates'):
     # they neither count in the cosine nor serve as distinctive terms
-    kept = df[ids] <= cap
+    kept = np.flatnonzero(df[ids] <= cap)
     logs = np.array([0.0] + [math.log(c) for c in range(1, int(counts.max(initial=1)) + 1)])
-    weight = (1.0 + logs[counts]) * idf[ids]
+    weight = (1.0 + logs[counts[kept]]) * idf[ids[kept]]
+    kept_owner = owner[kept]
+    t_ptr = _ptr(np.bincount(kept_owner, minlength=n))
     square = (weight * weight).tolist()
+    bounds = t_ptr.tolist()
+    norms = np.array(
+        [math.sqrt(sum(square[bounds[a] : bounds[a + 1]])) or 1.0 for a in range(n)],
+        dtype=np.float64,
+    )
+    table.t_ptr = t_ptr
+    table.t_ids = ids[kept].astype(np.int32)
+    table.t_w = weight / norms[kept_owner]
     # most distinctive first, ties by the term itself
     alpha = np.empty(len(vocab), dtype=np.int64)
     alpha[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
-    kept_rows = np.flatnonzero(kept)
-    order = kept_rows[np.lexsort((alpha[ids[kept_rows]], -weight[kept_rows], owner[kept_rows]))]
-    order_cuts = np.searchsorted(owner[order], np.arange(n + 1)).tolist()
-    order_ids = ids[order].tolist()
-    id_list, w_list, keep_list = ids.tolist(), weight.tolist(), kept.tolist()
-    spec_list = is_specific.tolist()
-    lo = 0
-    for a, f in enumerate(feats):
-        hi = lo + int(sizes[a])
-        mine = [r for r in range(lo, hi) if keep_list[r]]
-        norm = math.sqrt(sum(square[r] for r in mine)) or 1.0
-        f.words = frozenset(f.terms)
-        f.specific = frozenset(vocab[id_list[r]] for r in range(lo, hi) if spec_list[r])
-        f.terms = {vocab[id_list[r]]: w_list[r] / norm for r in mine}
-        f.top_terms = [
-            vocab[t] for t in order_ids[order_cuts[a] : min(order_cuts[a + 1], order_cuts[a] + k)]
-        ]
-        lo = hi
+    order = np.lexsort((alpha[table.t_ids], -weight, kept_owner))
+    rank = np.arange(len(order)) - t_ptr[kept_owner[order]]
+    best = order[rank < k]
+    table.top_ids = table.t_ids[best]
+    table.top_ptr = _ptr(np.bincount(kept_owner[best], minlength=n))
+    table.w_counts = np.zeros(0, np.int64)  # counts are weights now
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
