@@ -42,3 +42,23 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(x), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return s[new], inverse
+
+
+def segment_sums(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
+    """Sum of each segment's values, added one by one from the left as Python's ``sum`` adds
+    them (numpy's own reductions add in pairs: the last bit can differ). ``segments`` is each
+    value's segment, non-decreasing; segments without values sum to 0.0.
+
+    Vectorised across segments: step ``r`` adds every segment's ``r``-th value at once."""
+    out = np.zeros(count, dtype=np.float64)
+    if len(values) == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, len(segments)]))
+    rank = np.arange(len(segments)) - first
+    order = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[order], np.arange(int(rank.max()) + 2))
+    for r in range(len(bounds) - 1):
+        at = order[bounds[r] : bounds[r + 1]]
+        out[segments[at]] += values[at]  # one value per segment a step: no index repeats
+    return out

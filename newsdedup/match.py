@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .arrays import unique, unique_inverse
+from .arrays import segment_sums, unique, unique_inverse
 from .model import Article
 from .settings import Settings
 from .sketch import (
@@ -285,7 +285,7 @@ def set_jaccard_csr(
     return inter, jac
 
 
-def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> list[float]:
+def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     """The cosine of each pair's term weights, as :func:`newsdedup.sketch.cosine` sums it: over
     the terms of the article with fewer terms (the first on a tie), in that article's order."""
     ptr, ids, w = table.t_ptr, table.t_ids.astype(np.int64), table.t_w
@@ -294,9 +294,10 @@ def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -
     small = np.where(swap, seconds, firsts)
     large = np.where(swap, firsts, seconds)
     span = max(1, len(table.vocab))
-    out: list[float] = []
-    for lo in range(0, len(firsts), 50_000):
-        s, g = small[lo : lo + 50_000], large[lo : lo + 50_000]
+    out = np.zeros(len(firsts), dtype=np.float64)
+    step = 50_000
+    for lo in range(0, len(firsts), step):
+        s, g = small[lo : lo + step], large[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
         s_rows = _rows(ptr, s)
         g_rows = _rows(ptr, g)
@@ -304,12 +305,13 @@ def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -
         g_key = np.repeat(pair, size[g]) * span + ids[g_rows]
         order = np.argsort(g_key, kind="stable")
         g_sorted = g_key[order]
+        if not len(g_sorted):
+            continue
         s_key = s_pair * span + ids[s_rows]
-        at = np.minimum(np.searchsorted(g_sorted, s_key), max(0, len(g_sorted) - 1))
-        hit = np.flatnonzero(g_sorted[at] == s_key) if len(g_sorted) else at[:0]
-        prods = (w[s_rows[hit]] * w[g_rows[order[at[hit]]]]).tolist()
-        cuts = np.searchsorted(s_pair[hit], np.arange(len(s) + 1)).tolist()
-        out.extend(sum(prods[cuts[i] : cuts[i + 1]]) for i in range(len(s)))
+        at = np.minimum(np.searchsorted(g_sorted, s_key), len(g_sorted) - 1)
+        hit = np.flatnonzero(g_sorted[at] == s_key)
+        prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
+        out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
     return out
 
 
@@ -412,7 +414,8 @@ def find_links(
         if ptr[i + 1] > ptr[i]:
             by_body[sh[ptr[i] : ptr[i + 1]].tobytes()].append(i)
     dup_groups = group_rows(list(by_body.values()))
-    has_text = np.diff(table.sh_ptr) > 0
+    sizes = np.diff(table.sh_ptr)
+    has_text = sizes > 0
     doc_sigs = perms.signatures_csr(table.sh, table.sh_ptr)
     doc_params = lsh_params(DOC_LSH_THRESHOLD, perms.num_perm)
     # the term index samples each article's TERMS_SIG_K most distinctive terms
@@ -456,8 +459,22 @@ def find_links(
         firsts, seconds = codes // n, codes % n
         approx = _approx_jaccard(doc_sigs, firsts, seconds)
         cosines = pair_cosines(table, firsts, seconds)
-        for k, (a, b) in enumerate(zip(firsts.tolist(), seconds.tolist(), strict=True)):
-            if progress is not None and k % 1024 == 0:
+        # pairs that no rule of verify() could link are dropped in bulk first (a margin keeps
+        # the test on the safe side of verify's own arithmetic)
+        la, lb = sizes[firsts], sizes[seconds]
+        small, large = np.minimum(la, lb), np.maximum(la, lb)
+        reprint_need = REPRINT_CONTAINMENT * small / ((1 - REPRINT_CONTAINMENT) * small + large)
+        approx64 = approx.astype(np.float64) + 1e-9
+        possible = np.flatnonzero(
+            ((small >= 3) & (approx64 >= reprint_need - APPROX_MARGIN))
+            | (approx64 >= NEAR_IDENTICAL - APPROX_MARGIN)
+            | (cosines + 1e-9 >= min(PASSAGE_MIN_COSINE, settings.threshold))
+        )
+        pairs = zip(
+            possible.tolist(), firsts[possible].tolist(), seconds[possible].tolist(), strict=True
+        )
+        for step, (k, a, b) in enumerate(pairs):
+            if progress is not None and step % 1024 == 0:
                 progress("verify", k, len(codes))
             da, db = days[a], days[b]
             gap = None if da is None or db is None else abs(da - db)
@@ -469,7 +486,7 @@ def find_links(
             shared = passages.get((a, b), 0)
             link = verify(
                 a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k]),
-                cosines[k],
+                float(cosines[k]),
             )  # fmt: skip
             if link is not None and gap is not None and gap > settings.window_days:
                 # outside the window the passage index was not asked: count them here

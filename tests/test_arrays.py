@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from newsdedup.arrays import unique, unique_first_counts, unique_inverse
+from newsdedup.arrays import segment_sums, unique, unique_first_counts, unique_inverse
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 50, 5000])
@@ -26,3 +26,14 @@ def test_helpers_match_numpy(n: int, dtype: type) -> None:
 def test_unique_of_a_matrix_is_flat() -> None:
     x = np.array([[3, 1], [1, 2]])
     assert unique(x).tolist() == [1, 2, 3]
+
+
+def test_segment_sums_add_as_python_does() -> None:
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(0, 40, size=300)
+    values = rng.random(int(lengths.sum())) * rng.choice([1e-3, 1.0, 30.0], int(lengths.sum()))
+    segments = np.repeat(np.arange(300), lengths)
+    got = segment_sums(values, segments, 300)
+    bounds = np.r_[0, np.cumsum(lengths)].tolist()
+    want = [sum(values[bounds[i] : bounds[i + 1]].tolist()) for i in range(300)]
+    assert got.tolist() == want  # bit for bit, long segments included
