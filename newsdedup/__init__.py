@@ -11,10 +11,10 @@ The library API (no command line needed)::
 from .errors import InputError, NewsdedupError, NoInputError, UsageError
 from .model import Article, Document, Field, Removed, Skipped
 from .pipeline import Corpus, load
+from .render import SCHEMA_VERSION
 from .settings import Settings
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = 1
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -888,7 +888,9 @@ def inspect(
 ) -> None:
     """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
     from .pipeline import load
-    from .render import article_record, inspect_text, write_json_document, write_jsonl
+    from .render.records import article_record
+    from .render.text import inspect_text
+    from .render.writers import write_json_document, write_jsonl
 
     fmt = Fmt(fmt)
     _check_output(output)
@@ -956,7 +958,7 @@ def _emit(
     text: Iterator[str] | None = None,
 ) -> None:
     """Write records in the chosen machine format (or the command's text rendering)."""
-    from .render import write_json_document, write_jsonl, write_table
+    from .render.writers import write_json_document, write_jsonl, write_table
 
     if fmt is Fmt.json:
         write_json_document(out, command, key, records, skipped)
@@ -1050,7 +1052,8 @@ def clusters(
     index_prefix: PrefixOpt = "newsdedup",
 ) -> None:
     """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
-    from .render import CLUSTER_COLUMNS, cluster_records, clusters_text
+    from .render.records import CLUSTER_COLUMNS, cluster_records
+    from .render.text import clusters_text
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
@@ -1140,15 +1143,9 @@ def timeline(
 ) -> None:
     """The merged, source-annotated timeline: one entry per story, in date order."""
     from .merge import timeline as build_timeline
-    from .render import (
-        TIMELINE_COLUMNS,
-        timeline_brief,
-        timeline_markdown,
-        timeline_record,
-        timeline_rich,
-        timeline_rows,
-        timeline_text,
-    )  # fmt: skip
+    from .render.records import TIMELINE_COLUMNS, timeline_rows
+    from .render.records import story_record as timeline_record
+    from .render.text import timeline_brief, timeline_markdown, timeline_rich, timeline_text
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
@@ -1180,7 +1177,7 @@ def timeline(
             for chunk in timeline_markdown(entries, full):
                 out.write(chunk)
         elif fmt is Fmt.html:
-            from .report import timeline_html
+            from .render.html import timeline_html
 
             corpus = result.corpus
             for chunk in timeline_html(
@@ -1188,7 +1185,7 @@ def timeline(
             ):
                 out.write(chunk)
         elif fmt in (Fmt.csv, Fmt.tsv):
-            from .render import write_table
+            from .render.writers import write_table
 
             sep = "," if fmt is Fmt.csv else "\t"
             write_table(out, TIMELINE_COLUMNS, timeline_rows(entries), sep)
@@ -1242,7 +1239,7 @@ def pairs(
     index_prefix: PrefixOpt = "newsdedup",
 ) -> None:
     """Every linked pair of articles with the kind of link and its scores."""
-    from .render import PAIR_COLUMNS, pair_records
+    from .render.records import PAIR_COLUMNS, pair_records
 
     fmt = Fmt(fmt)
     msg = Messages(quiet, verbose)
@@ -1291,7 +1288,7 @@ def index_stats(
             json.dumps({"schema_version": 1, "command": "index stats", **figures}, sort_keys=True)
         )
     elif fmt is Fmt.text:
-        from .render import term_safe
+        from .render.safe import term_safe
 
         for key, value in figures.items():
             shown = ", ".join(value) if isinstance(value, list) else value

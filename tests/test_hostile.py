@@ -26,7 +26,8 @@ from newsdedup.ingest import Found, display_path, document_from_bytes, read_docu
 from newsdedup.merge import timeline
 from newsdedup.normalise import normalise
 from newsdedup.pipeline import Corpus, find_stories, load
-from newsdedup.render import timeline_record, write_table
+from newsdedup.render.records import story_record as timeline_record
+from newsdedup.render.writers import write_table
 from newsdedup.settings import Settings
 from newsdedup.sketch import sentences
 
