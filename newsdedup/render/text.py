@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from ..model import ARTICLE_FIELDS, Article, Field
+from ..model import ARTICLE_FIELDS, Article, Field, FieldSource
 from .records import cluster_record
 from .safe import md_safe, term_safe
 
@@ -37,7 +37,7 @@ def inspect_text(articles: Iterable[Article]) -> Iterator[str]:
             f: Field = getattr(a, name)
             if f.value is None and f.source is None:
                 continue
-            value = "(ambiguous)" if f.source == "ambiguous" else term_safe(f.value or "")
+            value = "(ambiguous)" if f.source == FieldSource.AMBIGUOUS else term_safe(f.value or "")
             ev = f" ← {term_safe(f.evidence)!s}" if f.evidence and f.evidence != f.value else ""
             yield f"   {name:9s} {value}  [{f.source}{ev}]\n"
         yield f"   body: {len(a.body)} paragraphs\n"
@@ -126,7 +126,7 @@ def date_note(s: Source) -> str:
     d = s.date
     if d.value is None:
         return "no date"
-    if d.source == "inferred":
+    if d.source == FieldSource.INFERRED:
         return f"{d.value[:10]} (inferred: {d.evidence})"
     return f"{d.value} ({d.source})"
 
@@ -161,7 +161,7 @@ def layout(entry: Entry, full: bool = False) -> StoryLayout:
                 date_note(s),
                 relation_note(s),
                 s.article.path,
-                s.date.source == "inferred",
+                s.date.source == FieldSource.INFERRED,
                 s.relation is None,
             )
             for s in entry.sources
