@@ -163,7 +163,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
         s = (hi - lo) / 2 * nodes[None, :] + (hi + lo) / 2
         collide = 1 - (1 - s**rows) ** bands
         value = collide if positive else 1 - collide
-        return (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+        total: np.ndarray = (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+        return total
 
     error = 0.5 * integral(0.0, threshold, True) + 0.5 * integral(threshold, 1.0, False)
     b, r = pairs[int(np.argmin(error))]
@@ -630,7 +631,7 @@ def _slots(f: Features) -> tuple[str, ...]:
     Worked out once an article (a pair is checked many times)."""
     if f.slots is None:
         f.slots = _rare(f.headline)
-    return f.slots
+    return cast("tuple[str, ...]", f.slots)  # set just above if it was not
 
 
 def _rare(words: Iterable[str]) -> tuple[str, ...]:
