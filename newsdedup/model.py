@@ -120,9 +120,13 @@ class Article:
         """Stable, content-derived id: the first 12 hex digits of the file's SHA-256."""
         return self.doc.sha256[:12]
 
+    def publisher(self) -> str | None:
+        """Who ran it: its outlet, else its wire agency; None if neither is known."""
+        return self.outlet.value or self.agency.value
+
     def source_name(self) -> str:
         """The name a reader knows this source by: outlet, else agency, else the path."""
-        return self.outlet.value or self.agency.value or self.doc.path
+        return self.publisher() or self.doc.path
 
     def text(self) -> str:
         return "\n\n".join(self.body)

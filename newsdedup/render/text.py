@@ -58,9 +58,10 @@ def clusters_text(result: Result) -> Iterator[str]:
     for story in result.stories:
         base = arts[story.base]
         yield f"{story.id}  {len(story.members)} article(s)  {term_safe(base.headline.value or '')}\n"
-        for rec in (cluster_record(result, story, m) for m in story.members):
+        for m in story.members:
+            rec = cluster_record(result, story, m)
             score = "" if rec["score"] is None else f" {rec['score']:.2f}"
-            who = rec["outlet"] or rec["agency"] or "-"
+            who = arts[m].publisher() or "-"
             yield f"  {rec['date'] or '-':<23} {term_safe(who):<16} {rec['kind'] or '-'}{score}  {term_safe(rec['path'])}\n"
 
 
