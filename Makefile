@@ -24,13 +24,15 @@ run: $(VENV)/.installed  ## print the merged timeline of samples/, then write it
 	$(BIN)/newsdedup timeline -q -f html -o samples-report.html samples/
 	@echo "HTML report of samples/: $(CURDIR)/samples-report.html"
 
-test: $(STAMP)  ## the whole suite (lint, unit, CLI, quality gate)
+test: $(STAMP)  ## the whole suite (lint, types, unit, CLI, quality gate)
 	$(BIN)/ruff check newsdedup tests benchmarks
+	$(BIN)/mypy  # --strict over newsdedup/ (pyproject.toml [tool.mypy])
 	$(BIN)/python -m pytest -q -n auto --dist loadfile  # a worker per core, a test file per worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsdedup tests benchmarks
 	$(BIN)/ruff format --check newsdedup tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline
 	$(BIN)/python benchmarks/run.py

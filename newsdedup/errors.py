@@ -15,6 +15,16 @@ class UsageError(NewsdedupError):
     exit_code = 2
 
 
+class SettingError(UsageError):
+    """A setting has a value it cannot take. ``setting`` names the :class:`Settings` field (the
+    CLI names its option instead), ``problem`` says what is wrong."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting} {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
 class InputError(NewsdedupError):
     """One input file cannot be used; the run goes on without it.
 

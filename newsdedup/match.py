@@ -23,11 +23,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 
 from .arrays import segment_sums, unique, unique_inverse
-from .model import Article
+from .model import Article, LinkKind
 from .settings import Settings
 from .sketch import (
     PASSAGE_PERM,
@@ -102,7 +103,7 @@ class Link:
 
     a: int
     b: int
-    kind: str
+    kind: LinkKind
     score: float
     jaccard: float
     containment: float
@@ -162,7 +163,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
         s = (hi - lo) / 2 * nodes[None, :] + (hi + lo) / 2
         collide = 1 - (1 - s**rows) ** bands
         value = collide if positive else 1 - collide
-        return (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+        total: np.ndarray = (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+        return total
 
     error = 0.5 * integral(0.0, threshold, True) + 0.5 * integral(threshold, 1.0, False)
     b, r = pairs[int(np.argmin(error))]
@@ -562,7 +564,7 @@ def flash_links(
                 best = (cover, gap, j)
         if best is not None:
             a, b = sorted((i, best[2]))
-            out[(a, b)] = Link(a, b, "flash", round(best[0], 4), 0.0, 0.0, 0, 0.0)
+            out[(a, b)] = Link(a, b, LinkKind.FLASH, round(best[0], 4), 0.0, 0.0, 0, 0.0)
     return out
 
 
@@ -618,7 +620,8 @@ def slug_links(
             key = slug_key(art.slug.value)
             source = art.outlet.value or art.agency.value or ""
             if key:
-                groups[(source, key, days[i] // max(1, settings.window_days + 1))].append(i)
+                day = cast(int, days[i])  # not None: tested above
+                groups[(source, key, day // max(1, settings.window_days + 1))].append(i)
     out: dict[tuple[int, int], Link] = {}
     for members in groups.values():
         if len(members) > SLUG_MAX_GROUP:
@@ -626,7 +629,7 @@ def slug_links(
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 a, b = members[x], members[y]
-                out[(a, b)] = Link(a, b, "same slug", SLUG_SCORE, 0.0, 0.0, 0, 0.0)
+                out[(a, b)] = Link(a, b, LinkKind.SAME_SLUG, SLUG_SCORE, 0.0, 0.0, 0, 0.0)
     return out
 
 
@@ -645,7 +648,7 @@ def _slots(f: Features) -> tuple[str, ...]:
     Worked out once an article (a pair is checked many times)."""
     if f.slots is None:
         f.slots = _rare(f.headline)
-    return f.slots
+    return cast("tuple[str, ...]", f.slots)  # set just above if it was not
 
 
 def _rare(words: Iterable[str]) -> tuple[str, ...]:
@@ -705,7 +708,7 @@ def verify(
             return None
         jac, cont = jaccard_containment(fa.shingles, fb.shingles)
         if jac >= NEAR_IDENTICAL:
-            return Link(a, b, "reprint", jac, jac, cont, shared, cos)
+            return Link(a, b, LinkKind.REPRINT, jac, jac, cont, shared, cos)
         return None
     exact: tuple[float, float] | None = None
     small, large = min(la, lb), max(la, lb)
@@ -716,12 +719,12 @@ def verify(
             exact = jaccard_containment(fa.shingles, fb.shingles)
             if exact[1] >= REPRINT_CONTAINMENT:
                 jac, cont = exact
-                return Link(a, b, "reprint", cont, jac, cont, shared, cos)
+                return Link(a, b, LinkKind.REPRINT, cont, jac, cont, shared, cos)
     if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
         jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
         few = max(1, min(fa.passage_count, fb.passage_count))
         return Link(
-            a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
+            a, b, LinkKind.SHARED_PASSAGES, max(cos, min(1.0, shared / few)), jac, cont, shared, cos
         )
     if _shares_distinctive(fa, fb):
         # one source's undated items could be from any day of its archive: the same words on
@@ -731,5 +734,5 @@ def verify(
         specifics = len(np.intersect1d(fa.specific_ids, fb.specific_ids, assume_unique=True))
         if cos >= need and (not wary or specifics >= UNDATED_SAME_SOURCE_SPECIFICS):
             jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
-            return Link(a, b, "same facts", cos, jac, cont, shared, cos)
+            return Link(a, b, LinkKind.SAME_FACTS, cos, jac, cont, shared, cos)
     return None

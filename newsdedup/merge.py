@@ -14,15 +14,24 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .cluster import Story
 from .match import Link, day_number
-from .model import Article, Field
+from .model import Article, Field, FieldSource
 from .sketch import TokenHasher, sentences, shingle_hashes, tokens
 
+if TYPE_CHECKING:
+    from .pipeline import Result
+
+#: two sentences are one passage when their word 3-shingles overlap by half (Jaccard): one
+#: outlet's light edit of a wire sentence (a word changed, a clause moved) stays above it, two
+#: different sentences about one event fall below
 MATCH_JACCARD = 0.5
+#: ... or when they keep a long stretch verbatim: 8 shared 3-shingles (a run of ten words)
+#: covering half of the shorter one (a wire sentence cut or extended by a newspaper)
 MATCH_MIN_SHARED = 8
 MATCH_CONTAINMENT = 0.5
 
@@ -92,16 +101,18 @@ def infer_date(art: Article, story_days: list[int]) -> Field:
             if day.strftime("%A") == name:
                 return Field(
                     day.isoformat(),
-                    "inferred",
+                    FieldSource.INFERRED,
                     f"says '{name}'; the story's {name} is {day.isoformat()}",
                 )
     base = dt.date.fromordinal(first)
     if _YESTERDAY.search(text):
         nxt = base + dt.timedelta(days=1)
         return Field(
-            nxt.isoformat(), "inferred", f"says 'yesterday' of a story dated {base.isoformat()}"
+            nxt.isoformat(),
+            FieldSource.INFERRED,
+            f"says 'yesterday' of a story dated {base.isoformat()}",
         )
-    return Field(base.isoformat(), "inferred", f"the story's date ({base.isoformat()})")
+    return Field(base.isoformat(), FieldSource.INFERRED, f"the story's date ({base.isoformat()})")
 
 
 def build_entry(story: Story, articles: list[Article]) -> Entry:
@@ -134,10 +145,10 @@ def _headline(story: Story, articles: list[Article]) -> tuple[str, str]:
     ordered = [story.base, *[m for m in story.members if m != story.base]]
     for m in ordered:
         h = articles[m].headline
-        if h.value and h.source == "header":
-            return h.value, "header"
+        if h.value and h.source == FieldSource.HEADER:
+            return h.value, FieldSource.HEADER
     h = articles[story.base].headline
-    return (h.value or articles[story.base].path), (h.source or "path")
+    return (h.value or articles[story.base].path), (h.source or FieldSource.PATH)
 
 
 def merge_text(sources: list[Source]) -> list[Passage]:
@@ -250,15 +261,16 @@ def _norm(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def timeline(result: object, since: str | None = None, until: str | None = None,
-             dups_only: bool = False) -> list[Entry]:  # fmt: skip
+def timeline(
+    result: Result, since: str | None = None, until: str | None = None, dups_only: bool = False
+) -> list[Entry]:
     """Entries in date order (undated stories last), filtered as asked.
 
     ``since``/``until`` (ISO dates, inclusive) keep stories whose span overlaps them; undated
     stories are left out when either is given. ``dups_only`` keeps stories of several articles."""
-    articles = result.corpus.articles  # type: ignore[attr-defined]
+    articles = result.corpus.articles
     entries = []
-    for story in result.stories:  # type: ignore[attr-defined]
+    for story in result.stories:
         if dups_only and len(story.members) < 2:
             continue
         entry = build_entry(story, articles)
@@ -270,5 +282,5 @@ def timeline(result: object, since: str | None = None, until: str | None = None,
             if until and entry.first_day > until:
                 continue
         entries.append(entry)
-    entries.sort(key=lambda e: (e.first_day or "9999-99-99", e.story.id))
+    entries.sort(key=lambda e: (e.first_day is None, e.first_day or "", e.story.id))
     return entries

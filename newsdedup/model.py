@@ -3,14 +3,57 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FieldSource(StrEnum):
+    """Where a field's value came from (``Field.source``); the values are those the output
+    formats write. A scraper export's fields are marked ``json:KEY`` (``JSON`` + ``:`` + the
+    record's key), so ``Field.source`` is a str that is one of these values or starts with
+    ``json:``."""
+
+    HEADER = "header"
+    SLUG = "slug"
+    TIMESTAMP = "timestamp"
+    DATELINE = "dateline"
+    BYLINE = "byline"
+    CREDIT = "credit"
+    SIGNATURE = "signature"
+    PATH = "path"
+    MTIME = "mtime"
+    LEAD = "lead"
+    INFERRED = "inferred"
+    AMBIGUOUS = "ambiguous"
+    HTML_OG_TITLE = "html:og:title"
+    HTML_JSON_LD = "html:json-ld"
+    HTML_META = "html:meta"
+    HTML_TITLE = "html:title"
+    HTML_AUTHOR = "html:author"
+    HTML_SITENAME = "html:sitename"
+    HTML_URL = "html:url"
+    HTML_HTMLDATE = "html:htmldate"
+    WARC_DATE = "warc-date"
+    JSON = "json"  # the prefix of json:KEY
+
+
+class LinkKind(StrEnum):
+    """The kind of evidence that links two articles (``Link.kind``); the values are those the
+    output formats write."""
+
+    REPRINT = "reprint"  # one text nearly contains the other
+    SHARED_PASSAGES = "shared passages"  # several near-identical sentences
+    SAME_FACTS = "same facts"  # distinctive terms agree (TF-IDF cosine)
+    FLASH = "flash"  # a one-line bulletin and the full story its source sent after it
+    SAME_SLUG = "same slug"  # wire pages of one source, day and slug
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
     """A normalised header value and where it came from.
 
-    ``source`` is one of: header, slug, timestamp, dateline, byline, credit, signature, path,
-    option, mtime, lead, inferred. ``evidence`` is the text it was read from, if any.
+    ``source`` is a :class:`FieldSource` value (or ``json:KEY``); ``evidence`` is the text it
+    was read from, if any.
     """
 
     value: str | None
@@ -77,9 +120,13 @@ class Article:
         """Stable, content-derived id: the first 12 hex digits of the file's SHA-256."""
         return self.doc.sha256[:12]
 
+    def publisher(self) -> str | None:
+        """Who ran it: its outlet, else its wire agency; None if neither is known."""
+        return self.outlet.value or self.agency.value
+
     def source_name(self) -> str:
         """The name a reader knows this source by: outlet, else agency, else the path."""
-        return self.outlet.value or self.agency.value or self.doc.path
+        return self.publisher() or self.doc.path
 
     def text(self) -> str:
         return "\n\n".join(self.body)
@@ -131,7 +178,7 @@ def article_to_dict(art: Article) -> dict[str, object]:
     }
 
 
-def article_from_dict(data: dict) -> Article:  # type: ignore[type-arg]
+def article_from_dict(data: dict[str, Any]) -> Article:
     path, rel, sha, size, enc, note, markup, paragraphs, mtime = data["doc"]
     art = Article(Document(path, rel, sha, size, enc, note, markup, paragraphs, mtime))
     for name, value in data["fields"].items():
@@ -140,7 +187,7 @@ def article_from_dict(data: dict) -> Article:  # type: ignore[type-arg]
     art.body = list(data["body"])
     art.removed = [Removed(k, t) for k, t in data["removed"]]
     pending = data["pending_date"]
-    art.pending_date = tuple(pending) if pending else None  # type: ignore[assignment]
+    art.pending_date = tuple(pending) if pending else None
     art.date_ambiguous = bool(data["date_ambiguous"])
     return art
 

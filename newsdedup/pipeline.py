@@ -27,6 +27,9 @@ from .settings import Settings
 from .web import container_kind
 
 if TYPE_CHECKING:
+    from .cluster import Story
+    from .match import Link
+    from .merge import Entry
     from .state import Row, Store
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
@@ -271,12 +274,56 @@ class Result:
     last run."""
 
     corpus: Corpus
-    links: list  # list[Link]
-    stories: list  # list[Story]
+    links: list[Link]
+    stories: list[Story]
     changed: set[str] | None = None
 
+    @property
+    def articles(self) -> list[Article]:
+        """Every article of the run, in discovery order."""
+        return self.corpus.articles
 
-def find_stories(
+    @property
+    def skipped(self) -> list[Skipped]:
+        """The inputs that could not be used, each with its reason."""
+        return self.corpus.skipped
+
+    def articles_of(self, story: Story) -> list[Article]:
+        """A story's articles: its base first, then by date and path."""
+        return [self.corpus.articles[m] for m in story.members]
+
+    def base_of(self, story: Story) -> Article:
+        """The story's base article: the one most strongly linked to the rest."""
+        return self.corpus.articles[story.base]
+
+    def link_to_base(self, story: Story, article: Article) -> Link | None:
+        """How ``article`` joined ``story``: its link to the base (or its strongest link);
+        None for the base itself."""
+        for m in story.members:
+            if self.corpus.articles[m] is article:
+                return story.relation.get(m)
+        raise ValueError(f"{article.path} is not in story {story.id}")
+
+    def timeline(
+        self, since: str | None = None, until: str | None = None, dups_only: bool = False
+    ) -> list[Entry]:
+        """The merged timeline: one entry per story in date order (undated last); ``since``
+        and ``until`` (ISO dates, inclusive) keep stories overlapping them, ``dups_only`` those
+        of several articles."""
+        from .merge import timeline
+
+        return timeline(self, since, until, dups_only)
+
+    def only_changed(self) -> Result:
+        """The stories that are new or grew since the last run (with a state), and their links."""
+        keep = self.changed or set()
+        stories = [s for s in self.stories if s.id in keep]
+        kept = {m for s in stories for m in s.members}
+        links = [ln for ln in self.links if ln.a in kept and ln.b in kept]
+        return replace(self, stories=stories, links=links)
+
+
+def find_stories_in(
     corpus: Corpus,
     settings: Settings,
     state: Store | None = None,

@@ -219,7 +219,7 @@ class LocalState:
         cur = self.db.execute(
             "SELECT key, ospath, size, mtime_ns, sha256, parse_key, day, pruned FROM files"
         )
-        return {r[0]: Row(*r[:7], bool(r[7])) for r in cur}
+        return {r[0]: Row(*r[:7], bool(r[7])) for r in cur}  # type: ignore[call-arg]
 
     def put(self, items: Iterable[tuple[Row, Article, bytes]]) -> None:
         """Store parsed articles (one transaction: all of them or none)."""

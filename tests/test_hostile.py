@@ -25,8 +25,9 @@ from newsdedup.errors import InputError
 from newsdedup.ingest import Found, display_path, document_from_bytes, read_document
 from newsdedup.merge import timeline
 from newsdedup.normalise import normalise
-from newsdedup.pipeline import Corpus, find_stories, load
-from newsdedup.render import timeline_record, write_table
+from newsdedup.pipeline import Corpus, find_stories_in, load
+from newsdedup.render.records import story_record as timeline_record
+from newsdedup.render.writers import write_table
 from newsdedup.settings import Settings
 from newsdedup.sketch import sentences
 
@@ -308,12 +309,12 @@ TEXTS = [p.read_bytes() for p in sorted(SAMPLES.rglob("*.txt"))]
 def test_stories_do_not_depend_on_input_order(order: list[int]) -> None:
     s = Settings()
     docs = [document_from_bytes(TEXTS[i], f"f{i}.txt", f"f{i}.txt") for i in order]
-    result = find_stories(Corpus(normalise(docs, s)), s)
+    result = find_stories_in(Corpus(normalise(docs, s)), s)
     groups = {
         frozenset(result.corpus.articles[m].path for m in story.members) for story in result.stories
     }
     base_docs = [document_from_bytes(t, f"f{i}.txt", f"f{i}.txt") for i, t in enumerate(TEXTS)]
-    base = find_stories(Corpus(normalise(base_docs, s)), s)
+    base = find_stories_in(Corpus(normalise(base_docs, s)), s)
     assert groups == {
         frozenset(base.corpus.articles[m].path for m in story.members) for story in base.stories
     }
@@ -330,7 +331,7 @@ def test_matching_never_raises(texts: list[str]) -> None:
             docs.append(
                 document_from_bytes(t.encode("utf-8", "surrogatepass"), f"{i}.txt", f"{i}.txt")
             )
-    result = find_stories(Corpus(normalise(docs, s)), s)
+    result = find_stories_in(Corpus(normalise(docs, s)), s)
     timeline(result)
 
 
@@ -348,7 +349,7 @@ def test_json_round_trip_and_passages_cover_the_body(paragraphs: list[str]) -> N
         doc = document_from_bytes(raw, "p.txt", "p.txt")
     except InputError:
         return
-    result = find_stories(Corpus(normalise([doc], s)), s)
+    result = find_stories_in(Corpus(normalise([doc], s)), s)
     art = result.corpus.articles[0]
     (entry,) = timeline(result)
     rec = timeline_record(entry)

@@ -10,19 +10,19 @@ from newsdedup.cluster import cluster
 from newsdedup.ingest import document_from_bytes
 from newsdedup.match import Link, find_links, slug_key
 from newsdedup.normalise import normalise
-from newsdedup.pipeline import Corpus, find_stories, load
+from newsdedup.pipeline import Corpus, find_stories_in, load
 from newsdedup.settings import Settings
 
 
 def _stories(paths: list[str], settings: Settings | None = None) -> dict[str, str]:
     s = settings or Settings()
-    result = find_stories(load(paths, s), s)
+    result = find_stories_in(load(paths, s), s)
     return {result.corpus.articles[m].path: st.id for st in result.stories for m in st.members}
 
 
 def test_seed_pair_is_one_story(data: Path) -> None:
     s = Settings()
-    result = find_stories(load([str(data / "seeds")], s), s)
+    result = find_stories_in(load([str(data / "seeds")], s), s)
     assert len(result.stories) == 1 and len(result.stories[0].members) == 2
     (link,) = result.links
     assert link.kind == "shared passages" and link.passages >= 2
@@ -50,7 +50,7 @@ def test_template_stories_on_different_days_stay_apart() -> None:
     ]  # fmt: skip
     s = Settings()
     corpus = Corpus(normalise(docs, s))
-    result = find_stories(corpus, s)
+    result = find_stories_in(corpus, s)
     assert len(result.stories) == 3
 
 
@@ -158,7 +158,7 @@ def test_one_source_on_consecutive_days_is_two_items() -> None:
             _wire(12, "11:45:22.18", FED.format(n="2.0", r="6-1/8")),
         )
     ]
-    result = find_stories(Corpus(normalise(docs, s)), s)
+    result = find_stories_in(Corpus(normalise(docs, s)), s)
     assert len(result.stories) == 2
 
 
@@ -172,7 +172,7 @@ def test_overnight_resend_of_one_source_is_one_story() -> None:
             _wire(12, "07:10:00.00", body + " Dealers expect more."),
         )
     ]
-    result = find_stories(Corpus(normalise(docs, s)), s)
+    result = find_stories_in(Corpus(normalise(docs, s)), s)
     assert len(result.stories) == 1
 
 
@@ -206,7 +206,7 @@ def test_template_items_of_different_companies_are_different_stories() -> None:
         ),
     ]
     s = Settings()
-    result = find_stories(Corpus(normalise(docs, s)), s)
+    result = find_stories_in(Corpus(normalise(docs, s)), s)
     assert len(result.stories) == 2
 
 
@@ -232,7 +232,7 @@ def test_flash_joins_its_full_story_within_hours() -> None:
         "h.txt",
     )
     s = Settings()
-    result = find_stories(Corpus(normalise([flash, full, other], s)), s)
+    result = find_stories_in(Corpus(normalise([flash, full, other], s)), s)
     arts = result.corpus.articles
     groups = sorted(sorted(arts[m].path for m in st.members) for st in result.stories)
     assert groups == [["f.txt", "g.txt"], ["h.txt"]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 FLOOR_PAIR_F1 = 0.93
@@ -31,7 +31,7 @@ def test_meter_quality_floor(data: Path) -> None:
         path, story = line.split("\t")
         gold[path] = story
     s = Settings()
-    result = find_stories(load([str(root)], s), s)
+    result = find_stories_in(load([str(root)], s), s)
     pred = {}
     for st in result.stories:
         for m in st.members:
@@ -47,7 +47,7 @@ def test_meter_quality_floor(data: Path) -> None:
 
 def test_seed_pair_gate(data: Path) -> None:
     s = Settings()
-    result = find_stories(load([str(data / "seeds")], s), s)
+    result = find_stories_in(load([str(data / "seeds")], s), s)
     assert [len(st.members) for st in result.stories] == [2]
 
 
@@ -87,7 +87,7 @@ def test_reuters_2017_gate(data: Path) -> None:
         a, b, label = line.split("\t")[:3]
         labels[frozenset((a, b))] = label
     s = Settings()
-    result = find_stories(load([str(root / "articles")], s), s)
+    result = find_stories_in(load([str(root / "articles")], s), s)
     story: dict[str, str] = {}
     dated: set[str] = set()
     for st in result.stories:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 from .conftest import need_shared
@@ -55,7 +55,7 @@ def story_of() -> dict[str, str]:
     """Story id of every reuters-dev article, keyed by its path relative to the folder; one run per module."""
     root = need_shared() / "reuters-dev"
     s = Settings()
-    result = find_stories(load([str(root)], s), s)
+    result = find_stories_in(load([str(root)], s), s)
     out: dict[str, str] = {}
     for st in result.stories:
         for m in st.members:

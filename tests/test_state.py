@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 from .conftest import newsdedup_exe, run_cli
@@ -31,7 +31,7 @@ def meter_by_day(tmp_path_factory: pytest.TempPathFactory) -> list[list[Path]]:
 
     root = need_shared() / "meter-dev"
     settings = Settings(globs=("*.txt",))
-    result = find_stories(load([str(root)], settings), settings)
+    result = find_stories_in(load([str(root)], settings), settings)
     arts = result.corpus.articles
     days: dict[str, list[Path]] = {}
     for story in result.stories:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsdedup.merge import timeline
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 from .conftest import ROOT, run_cli
@@ -26,7 +26,7 @@ SAMPLES_ARGS = ["-g", "!README.md", "samples"]
 
 def _seed_entries(data: Path):
     s = Settings()
-    return timeline(find_stories(load([str(data / "seeds")], s), s))
+    return timeline(find_stories_in(load([str(data / "seeds")], s), s))
 
 
 def test_seed_pair_is_one_dated_story_with_both_sources(data: Path) -> None:

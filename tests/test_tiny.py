@@ -15,7 +15,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 FOLDERS = 100
@@ -63,7 +63,7 @@ def _stories(root: Path, files: list[str], where: Path) -> list[list[str]]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / rel, dest)
     s = Settings(jobs=1)
-    result = find_stories(load([str(where)], s), s)
+    result = find_stories_in(load([str(where)], s), s)
     arts = result.corpus.articles
     return [[arts[m].doc.rel for m in st.members] for st in result.stories]
 

@@ -11,7 +11,7 @@ import pytest
 from newsdedup.errors import UsageError
 from newsdedup.ingest import Found, document_from_bytes, read_inputs, strip_markup
 from newsdedup.normalise import normalise
-from newsdedup.pipeline import find_stories, load
+from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
 from .conftest import run_cli
@@ -298,7 +298,7 @@ def test_pages_export_and_archive_give_the_stories_of_the_plain_texts(
         return page(title=title, body=text.split("\n\n"), site="Site")
 
     def grouping(paths: list[str], key_of: dict[str, str]) -> set[frozenset[str]]:
-        result = find_stories(load(paths, s), s)
+        result = find_stories_in(load(paths, s), s)
         arts = result.corpus.articles
         assert len(arts) == len(origins)
         return {

@@ -2,9 +2,9 @@
 script, style or font) with a time axis of the stories, each story with its sources and merged
 text, filters that run in the page, and the run's summary.
 
-It is drawn from the same records as the other formats (:func:`render.timeline_record`, and the
-text printers' date, relation and passage-limit rules); Jinja2 (imported only here, and only for
-this format) fills ``templates/report.html.j2`` with autoescaping on, so no text from an input can
+It is drawn from the same records as the other formats (:func:`.records.story_record`, and the
+text printers' layout: date and relation notes, passage limits); Jinja2 (imported only here, and
+only for this format) fills ``templates/report.html.j2`` with autoescaping on, so no text from an input can
 become markup. The data the filters read is embedded as JSON with ``<``, ``>`` and ``&`` escaped,
 and a Content-Security-Policy lets only the report's own script and style (by their hashes) run.
 The output is deterministic: no clock, no random ids (anchors are the story ids).
@@ -19,10 +19,15 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .model import Skipped
-from .render import _date_note, _relation, _visible, term_safe, timeline_record
+from ..model import Skipped
+from .records import StoryRecord, story_record
+from .safe import term_safe
+from .text import layout
+
+if TYPE_CHECKING:
+    from ..merge import Entry
 
 # chart geometry, in SVG user units (the chart is scaled to the page width, and scrolls sideways
 # below CHART_MIN_PX so that its labels stay legible on a phone)
@@ -62,8 +67,15 @@ class Chart:
     axis_to: float
 
 
-def _day(iso: str) -> int:
-    return dt.date.fromisoformat(iso[:10]).toordinal()
+def _days(r: StoryRecord) -> tuple[int, int] | None:
+    """A story's first and last day as day numbers; None if undated."""
+    first = r["first_date"]
+    if first is None:
+        return None
+    last = r["last_date"] or first
+    return dt.date.fromisoformat(first[:10]).toordinal(), dt.date.fromisoformat(
+        last[:10]
+    ).toordinal()
 
 
 def _radius(size: int) -> float:
@@ -100,17 +112,17 @@ def _ticks(lo: int, hi: int) -> list[tuple[int, str]]:
     return [(d, dt.date.fromordinal(d).isoformat()) for d in range(lo, hi + 1, step)]
 
 
-def chart(records: Sequence[dict[str, Any]]) -> Chart:
+def chart(records: Sequence[StoryRecord]) -> Chart:
     """Marks by date (x), stacked in lanes where they would overlap; undated stories in their
     own column at the right."""
-    dated = [r for r in records if r["first_date"]]
-    undated = [r for r in records if not r["first_date"]]
+    spans = {r["story"]: sp for r in records if (sp := _days(r)) is not None}
+    undated = [r for r in records if r["story"] not in spans]
     right = CHART_WIDTH - CHART_MARGIN - (UNDATED_SLOT if undated else 0)
     ticks: list[tuple[float, str]] = []
     xs: dict[str, tuple[float, float]] = {}
-    if dated:
-        lo = min(_day(r["first_date"]) for r in dated)
-        hi = max(_day(r["last_date"] or r["first_date"]) for r in dated)
+    if spans:
+        lo = min(first for first, _ in spans.values())
+        hi = max(last for _, last in spans.values())
         span = max(1, hi - lo)
 
         def x_of(day: int) -> float:
@@ -118,18 +130,15 @@ def chart(records: Sequence[dict[str, Any]]) -> Chart:
                 return (CHART_MARGIN + right) / 2
             return CHART_MARGIN + (right - CHART_MARGIN) * (day - lo) / span
 
-        for r in dated:
-            xs[r["story"]] = (
-                x_of(_day(r["first_date"])),
-                x_of(_day(r["last_date"] or r["first_date"])),
-            )
+        for story, (first, last) in spans.items():
+            xs[story] = (x_of(first), x_of(last))
         ticks = [(round(x_of(d), 1), label) for d, label in _ticks(lo, hi)]
     undated_x = right + UNDATED_SLOT / 2 if undated else None
     for r in undated:
         xs[r["story"]] = (undated_x or 0.0, undated_x or 0.0)
     lane_h = 2 * R_MAX + LANE_GAP
     lanes: list[float] = []  # the right edge of the last mark in each lane
-    placed: list[tuple[dict[str, Any], float, float, float, int]] = []
+    placed: list[tuple[StoryRecord, float, float, float, int]] = []
     for r in sorted(records, key=lambda r: (xs[r["story"]][0], r["story"])):
         x, x_end = xs[r["story"]]
         rad = _radius(r["size"])
@@ -171,25 +180,29 @@ def csp_source(text: str) -> str:
     return markupsafe.Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
 
 
-def _story_view(entry: Any, full: bool) -> dict[str, Any]:
-    """The record of one story, with what the text printers show beside it."""
-    rec = timeline_record(entry)
-    for view, s in zip(rec["sources"], entry.sources, strict=True):
-        view["date_note"] = _date_note(s)
-        view["relation_note"] = _relation(s)
-    shown, _hidden = _visible(entry, full)
-    rec["shown"] = len(shown)
+def _story_view(entry: Entry, rec: StoryRecord, full: bool) -> dict[str, object]:
+    """What the template shows of one story: its record, with the text printers' notes beside
+    each source, how many passages are shown by default, and the names the filters offer."""
+    lay = layout(entry, full)
     names = {s["tag"]: s["name"] for s in rec["sources"]}
-    for p in rec["passages"]:
-        p["names"] = [names[t] for t in p["sources"]]
-    rec["filter_names"] = sorted(
+    sources = [
+        {**src, "date_note": line.date_note, "relation_note": line.relation}
+        for src, line in zip(rec["sources"], lay.sources, strict=True)
+    ]
+    passages = [{**p, "names": [names[t] for t in p["sources"]]} for p in rec["passages"]]
+    return {**rec, "sources": sources, "passages": passages, "shown": len(lay.passages),
+            "filter_names": filter_names(rec)}  # fmt: skip
+
+
+def filter_names(rec: StoryRecord) -> list[str]:
+    """The names a reader can filter a story by: its sources' names, outlets and agencies."""
+    return sorted(
         {term_safe(v) for s in rec["sources"] for v in (s["name"], s["outlet"], s["agency"]) if v}
     )
-    return rec
 
 
 def timeline_html(
-    entries: Sequence[Any],
+    entries: Sequence[Entry],
     articles: int,
     skipped: Sequence[Skipped],
     passed_over: int = 0,
@@ -200,7 +213,7 @@ def timeline_html(
     import markupsafe
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("newsdedup", "templates"),
+        loader=jinja2.PackageLoader("newsdedup.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -209,21 +222,22 @@ def timeline_html(
     )
     env.filters["t"] = lambda v: term_safe("" if v is None else str(v))
     env.filters["csp_source"] = csp_source
-    stories = [_story_view(e, full) for e in entries]
-    names = sorted({n for s in stories for n in s["filter_names"]})
+    records = [story_record(e) for e in entries]
+    stories = [_story_view(e, r, full) for e, r in zip(entries, records, strict=True)]
+    names = sorted({n for r in records for n in filter_names(r)})
     data = {
         "stories": [
-            {"id": s["story"], "first": s["first_date"], "last": s["last_date"],
-             "size": s["size"], "names": s["filter_names"]}
-            for s in stories
+            {"id": r["story"], "first": r["first_date"], "last": r["last_date"],
+             "size": r["size"], "names": filter_names(r)}
+            for r in records
         ],
     }  # fmt: skip
-    days = sorted({d for s in stories for d in (s["first_date"], s["last_date"]) if d})
+    days = sorted({d for r in records for d in (r["first_date"], r["last_date"]) if d})
     summary = {
         "articles": articles,
-        "stories": len(stories),
-        "several": sum(1 for s in stories if s["size"] > 1),
-        "sources": len({src["name"] for s in stories for src in s["sources"]}),
+        "stories": len(records),
+        "several": sum(1 for r in records if r["size"] > 1),
+        "sources": len({src["name"] for r in records for src in r["sources"]}),
         "skipped": [{"path": k.path, "reason": k.reason} for k in skipped],
         "passed_over": passed_over,
         "first": days[0] if days else None,
@@ -233,7 +247,7 @@ def timeline_html(
     yield from template.generate(
         stories=stories,
         names=names,
-        chart=chart(stories),
+        chart=chart(records),
         summary=summary,
         data=markupsafe.Markup(json_for_script(data)),
         full=full,

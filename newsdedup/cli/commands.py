@@ -1,0 +1,387 @@
+"""The commands. Each turns its options into library calls and hands the results to a
+printer; the options are declared in :mod:`.options`, the output in :mod:`.output`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING
+
+import typer
+
+from ..errors import UsageError
+from ..ingest import display_path
+from ..model import Skipped
+from ..settings import Settings
+from .app import EXIT_DUPLICATES, EXIT_ERROR, app, index_app
+from .help import HelpCommand, examples
+from .inputs import inputs, iso_date, parse_age
+from .options import (
+    AS_OF,
+    CLUSTERS_FMT,
+    DRY_RUN,
+    FIND_OPTIONS,
+    INPUT_OPTIONS,
+    INSPECT_FMT,
+    OLDER_THAN,
+    OUTPUT_OPTIONS,
+    PAIRS_FMT,
+    QUIET,
+    STATS_FMT,
+    STORE_OPTIONS,
+    TIMELINE_FMT,
+    TIMELINE_OPTIONS,
+    WAIT,
+    Options,
+    Paths,
+    settings_from,
+    with_options,
+)
+from .output import (
+    Messages,
+    check_output,
+    is_stdout,
+    output,
+    pager_wanted,
+    plural,
+    summary,
+    use_color,
+)
+from .progress import Bar, progress_wanted
+
+if TYPE_CHECKING:
+    from ..merge import Entry
+    from ..pipeline import Result
+    from ..redisindex import RedisIndex
+    from ..state import LocalState
+
+    Store = LocalState | RedisIndex
+
+
+# ---------------------------------------------------------------------------------------------
+# what the commands share
+
+
+@contextlib.contextmanager
+def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
+    """The run's store: a local SQLite state (--state), Redis (--index), or none."""
+    if o.state is not None and o.index is not None:
+        raise UsageError("--state and --index are two homes for one store: give one")
+    store: Store
+    if o.index is not None:
+        from ..redisindex import RedisIndex
+
+        store = RedisIndex(
+            o.index, o.index_prefix or "newsdedup", settings, o.wait, o.rebuild_state
+        )
+    elif o.state is not None:
+        from ..state import LocalState
+
+        store = LocalState(str(o.state), settings, o.wait, o.rebuild_state)
+    else:
+        yield None
+        return
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def find(
+    ctx: typer.Context, paths: list[str] | None, o: Options, msg: Messages, bar: Bar
+) -> Result:
+    """The shared body of the story commands: inputs, state, progress, load, match, and
+    ``--new-only``."""
+    from ..pipeline import find_stories_in, load
+
+    check_output(o.output)
+    settings = settings_from(o)
+    if o.new_only and not o.stored:
+        raise typer.BadParameter(
+            "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
+        )
+    given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
+    try:
+        with open_store(o, settings) as store:
+            corpus = load(given, settings, store, bar, stdin)
+            msg.skipped(corpus.skipped)
+            msg.debug(
+                plural(len(corpus.articles), "article")
+                + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+                + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
+            )
+            result = find_stories_in(corpus, settings, store, bar)
+    finally:
+        bar.close()
+    bar.enter("cluster", len(result.stories))
+    msg.debug(
+        f"{plural(len(result.links), 'link')}, {plural(len(result.stories), 'story', 'stories')}"
+    )
+    return result.only_changed() if o.new_only else result
+
+
+def write(
+    o: Options,
+    command: str,
+    key: str,
+    records: Iterable[Mapping[str, object]],
+    skipped: Sequence[Skipped],
+    columns: Sequence[str] = (),
+    text: Callable[[IO[str]], None] | None = None,
+    rows: Callable[[], Iterable[Mapping[str, object]]] | None = None,
+) -> None:
+    """Results to their destination (-o, a pager or stdout): a machine format by its writer,
+    any other by the command's ``text`` printer."""
+    from ..render.writers import MACHINE_FORMATS, write_records
+
+    with output(o.output, pager_wanted(o.no_pager, o.output)) as out:
+        if o.fmt in MACHINE_FORMATS or text is None:
+            write_records(out, o.fmt, command, key, records, skipped, columns, rows)
+        else:
+            text(out)
+
+
+def _chunks(chunks: Iterable[str]) -> Callable[[IO[str]], None]:
+    def write_all(out: IO[str]) -> None:
+        for chunk in chunks:
+            out.write(chunk)
+
+    return write_all
+
+
+def finish(
+    msg: Messages,
+    bar: Bar,
+    o: Options,
+    line: str,
+    skipped: Sequence[Skipped],
+    duplicates: bool = False,
+) -> None:
+    """The end of a run: the summary line, --stats, and the exit code. The duplicates signal
+    (asked for with --fail-on-duplicates) wins over skipped inputs, which are reported on
+    stderr either way."""
+    msg.warn(line)
+    if o.stats:
+        for row in bar.report():
+            msg.error(row)
+    if o.fail_on_duplicates and duplicates:
+        raise typer.Exit(EXIT_DUPLICATES)
+    if skipped:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _story_line(result: Result, sizes: Iterable[int]) -> str:
+    """The summary line of a story command (``sizes``: articles of each story printed)."""
+    c, shown = result.corpus, list(sizes)
+    several = sum(1 for n in shown if n > 1)
+    return summary(len(c.articles), len(c.skipped), c.passed_over, len(shown), several)
+
+
+def _has_duplicates(result: Result) -> bool:
+    return any(len(s.members) > 1 for s in result.stories)
+
+
+def _start(o: Options) -> tuple[Messages, Bar]:
+    return Messages(o.quiet, o.verbose), Bar(progress_wanted(o.quiet))
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@app.command(
+    cls=HelpCommand,
+    epilog=examples(
+        "newsdedup inspect article.txt",
+        "newsdedup inspect - < article.txt",
+        "newsdedup inspect -f jsonl corpus/ | jq .headline.value",
+    ),
+)
+@with_options(INSPECT_FMT, OUTPUT_OPTIONS, INPUT_OPTIONS)
+def inspect(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
+    """Show each file's normalised fields with provenance, its clean paragraphs and what was removed."""
+    from ..pipeline import load
+    from ..render.records import article_record
+    from ..render.text import inspect_text
+
+    check_output(o.output)
+    msg, bar = _start(o)
+    settings = settings_from(o)
+    try:
+        given, stdin = inputs(ctx, paths, o.files_from, o.null, False)
+        corpus = load(given, settings, progress=bar, stdin=stdin)
+    finally:
+        bar.close()
+    msg.skipped(corpus.skipped)
+    bar.enter("write", len(corpus.articles))
+    records = (article_record(a) for a in corpus.articles)
+    write(o, "inspect", "articles", records, corpus.skipped, text=_chunks(inspect_text(corpus.articles)))  # fmt: skip
+    line = summary(len(corpus.articles), len(corpus.skipped), corpus.passed_over)
+    finish(msg, bar, o, line, corpus.skipped)
+
+
+@app.command(
+    cls=HelpCommand,
+    epilog=examples(
+        "newsdedup clusters corpus/",
+        "find corpus -name '*.txt' -newer stamp -print0 | newsdedup clusters -0 --state s.db",
+        "newsdedup clusters -f jsonl corpus/ | jq -r 'select(.story_size > 1) | .path'",
+    ),
+)
+@with_options(CLUSTERS_FMT, FIND_OPTIONS)
+def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
+    """One record per article: its story id, outlet, agency, date, and its link to the story's base."""
+    from ..render.records import CLUSTER_COLUMNS, cluster_records
+    from ..render.text import clusters_text
+
+    msg, bar = _start(o)
+    result = find(ctx, paths, o, msg, bar)
+    bar.enter("write", sum(len(s.members) for s in result.stories))
+    write(o, "clusters", "articles", cluster_records(result), result.skipped, CLUSTER_COLUMNS,
+          _chunks(clusters_text(result)))  # fmt: skip
+    line = _story_line(result, (len(s.members) for s in result.stories))
+    finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
+
+
+@app.command(
+    cls=HelpCommand,
+    epilog=examples(
+        "newsdedup timeline corpus/",
+        "newsdedup timeline --brief --dups-only --since 2024-04-01 corpus/",
+        "newsdedup timeline -f markdown -o report.md corpus/pa corpus/sun",
+        "newsdedup timeline -f html -o report.html corpus/",
+        "newsdedup timeline --state s.db --new-only -q -o new.txt corpus/",
+    ),
+)
+@with_options(TIMELINE_FMT, TIMELINE_OPTIONS, FIND_OPTIONS)
+def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
+    """The merged, source-annotated timeline: one entry per story, in date order."""
+    from ..render.records import TIMELINE_COLUMNS, story_record, timeline_rows
+
+    msg, bar = _start(o)
+    if o.brief and o.fmt != "text":
+        raise UsageError(
+            f"--brief is a text layout; with --format {o.fmt} every story is written in full"
+            " (leave out --brief, or pick fields with jq)"
+        )
+    since, until = iso_date(o.since, "--since"), iso_date(o.until, "--until")
+    result = find(ctx, paths, o, msg, bar)
+    bar.enter("merge")
+    entries = result.timeline(since, until, o.dups_only)
+    bar.enter("write", len(entries))
+    write(o, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
+          TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
+          lambda: timeline_rows(entries))  # fmt: skip
+    line = _story_line(result, (len(e.sources) for e in entries))
+    finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
+
+
+def _timeline_printer(
+    o: Options, result: Result, entries: list[Entry]
+) -> Callable[[IO[str]], None]:
+    """The timeline's human formats: --brief, rich on a colour terminal, plain text, markdown,
+    html."""
+    from ..render import text
+
+    if o.fmt == "markdown":
+        return _chunks(text.timeline_markdown(entries, o.full))
+    if o.fmt == "html":
+        from ..render.html import timeline_html
+
+        c = result.corpus
+        return _chunks(timeline_html(entries, len(c.articles), c.skipped, c.passed_over, o.full))
+    if o.brief:
+        return _chunks(text.timeline_brief(entries))
+    if is_stdout(o.output) and use_color(o.color, o.no_color, sys.stdout):
+        return lambda out: text.timeline_rich(entries, out, True, o.full)
+    import shutil
+
+    tty = is_stdout(o.output) and sys.stdout.isatty()
+    width = min(100, shutil.get_terminal_size().columns) if tty else 100
+    return _chunks(text.timeline_text(entries, o.full, width, wrap_sources=tty))
+
+
+@app.command(
+    cls=HelpCommand,
+    epilog=examples(
+        "newsdedup pairs corpus/",
+        "newsdedup pairs -f csv -o pairs.csv corpus/",
+    ),
+)
+@with_options(PAIRS_FMT, FIND_OPTIONS)
+def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
+    """Every linked pair of articles with the kind of link and its scores."""
+    from ..render.records import PAIR_COLUMNS, pair_records
+
+    msg, bar = _start(o)
+    result = find(ctx, paths, o, msg, bar)
+    bar.enter("write", len(result.links))
+    write(o, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
+    c = result.corpus
+    line = summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links))
+    finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
+
+
+# ---------------------------------------------------------------------------------------------
+# index maintenance
+
+
+@index_app.command("stats", cls=HelpCommand)
+@with_options(STORE_OPTIONS, STATS_FMT)
+def index_stats(*, o: Options) -> None:
+    """Articles, stories, days covered and size of a state (--state) or index (--index)."""
+    if not o.stored:
+        raise UsageError("index stats needs --state PATH or --index URL")
+    with open_store(o, settings_from(o)) as store:
+        assert store is not None
+        figures = store.stats()
+    if o.fmt == "json":
+        from ..render import SCHEMA_VERSION
+
+        doc = {"schema_version": SCHEMA_VERSION, "command": "index stats", **figures}
+        print(json.dumps(doc, sort_keys=True))
+    else:
+        from ..render.safe import term_safe
+
+        for key, value in figures.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"{key:<13} {term_safe(str(shown))}")
+
+
+@index_app.command(
+    "prune",
+    cls=HelpCommand,
+    epilog=examples(
+        "newsdedup index prune --state s.db --older-than 90d --dry-run",
+        "newsdedup index prune --index redis://db:6379/0 --older-than 1y",
+    ),
+)
+@with_options(OLDER_THAN, AS_OF, STORE_OPTIONS, WAIT, QUIET, DRY_RUN)
+def index_prune(*, o: Options) -> None:
+    """Drop articles dated (else modified) before the cut-off; their unchanged files are not
+    read again. Stories are recomputed on the next run."""
+    import datetime as dt
+
+    if not o.stored:
+        raise UsageError("index prune needs --state PATH or --index URL")
+    days = parse_age(o.older_than)
+    as_of = iso_date(o.as_of, "--as-of")
+    ref = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    cutoff = (ref - dt.timedelta(days=days)).isoformat()
+    msg = Messages(o.quiet, False)
+    with open_store(o, settings_from(o)) as store:
+        assert store is not None
+        if o.dry_run:
+            from ..state import prunable
+
+            old = prunable(store.rows().values(), cutoff)
+            with output(None) as out:
+                for row in old:
+                    out.write(f"{row.day or '-'}\t{display_path(os.fsdecode(row.ospath))}\n")
+            msg.warn(f"would prune {plural(len(old), 'article')} dated before {cutoff}")
+            return
+        n = store.prune(cutoff)
+    msg.warn(f"pruned {n} article(s) dated before {cutoff}")

@@ -1,0 +1,70 @@
+"""The library API: what a notebook user calls, without the command line."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import newsdedup
+from newsdedup import FieldSource, LinkKind, SettingError, Settings, find_stories
+
+from .conftest import ROOT, SAMPLES
+
+
+def test_the_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the example names samples/ from the project's folder
+    failed, tried = doctest.testmod(newsdedup, optionflags=doctest.ELLIPSIS)
+    assert tried >= 5 and failed == 0
+
+
+def test_a_run_over_samples_needs_no_index_lookups() -> None:
+    result = find_stories([str(SAMPLES)])
+    assert len(result.articles) == 15 and result.skipped == []
+    sizes = sorted(len(result.articles_of(s)) for s in result.stories)
+    assert sizes[-1] == 4 and sum(sizes) == len(result.articles)
+    for story in result.stories:
+        members = result.articles_of(story)
+        assert members[0] is result.base_of(story)
+        assert result.link_to_base(story, members[0]) is None
+        for art in members[1:]:
+            link = result.link_to_base(story, art)
+            assert link is not None and isinstance(link.kind, LinkKind)
+    entries = result.timeline(dups_only=True)
+    several = [s for s in result.stories if len(result.articles_of(s)) > 1]
+    assert sorted(e.story.id for e in entries) == sorted(s.id for s in several)
+    assert all(len(e.sources) > 1 for e in entries)
+
+
+def test_enums_keep_the_strings_of_the_output_formats() -> None:
+    assert LinkKind.SHARED_PASSAGES == "shared passages"
+    assert json.dumps({"kind": LinkKind.SAME_FACTS}) == '{"kind": "same facts"}'
+    assert f"{FieldSource.INFERRED}" == "inferred"
+    assert {k.value for k in LinkKind} == {
+        "reprint", "shared passages", "same facts", "flash", "same slug",
+    }  # fmt: skip
+
+
+def test_a_bad_setting_names_the_setting_not_a_flag() -> None:
+    with pytest.raises(SettingError) as err:
+        Settings(num_perm=4)
+    assert err.value.setting == "num_perm" and "--" not in str(err.value)
+
+
+def test_importing_the_cli_leaves_the_heavy_modules_unloaded() -> None:
+    """The command line starts fast: numpy, datasketch, trafilatura, jinja2 and rich's progress
+    machinery are imported by the commands that need them, not by ``import newsdedup.cli``."""
+    heavy = ("numpy", "scipy", "datasketch", "trafilatura", "jinja2", "rich.progress")
+    code = f"import sys, newsdedup.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_package_is_typed() -> None:
+    assert (Path(newsdedup.__file__).parent / "py.typed").exists()
