@@ -297,7 +297,7 @@ def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -
     large = np.where(swap, firsts, seconds)
     span = max(1, len(table.vocab))
     out = np.zeros(len(firsts), dtype=np.float64)
-    step = 50_000
+    step = 8_192  # pairs a step: their rows (~130 terms each side) stay a few tens of MB
     for lo in range(0, len(firsts), step):
         s, g = small[lo : lo + step], large[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
@@ -636,8 +636,9 @@ def slug_links(
 def _approx_jaccard(sigs: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     """Estimated Jaccard of each pair: the share of equal MinHash values (vectorised)."""
     out = np.empty(len(firsts), dtype=np.float32)
-    for lo in range(0, len(firsts), 65536):
-        a, b = firsts[lo : lo + 65536], seconds[lo : lo + 65536]
+    step = 16_384  # pairs a step: two (step × num_perm) signature blocks, ~16 MB at 128
+    for lo in range(0, len(firsts), step):
+        a, b = firsts[lo : lo + step], seconds[lo : lo + step]
         out[lo : lo + len(a)] = (sigs[a] == sigs[b]).mean(axis=1)
     return out
 

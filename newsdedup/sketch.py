@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import unique, unique_first_counts
+from .arrays import segment_sums, unique, unique_first_counts
 from .model import Article
 
 if TYPE_CHECKING:
@@ -702,10 +702,10 @@ def weigh_terms(
 
     n = len(table)
     vocab = table.vocab
-    ids = table.w_ids.astype(np.int64)
+    ids = table.w_ids  # int32, like the owners: this runs over every term of every article
     counts = table.w_counts
     sizes = np.diff(table.w_ptr)
-    owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    owner = np.repeat(np.arange(n, dtype=np.int32), sizes)
     df = np.bincount(ids, minlength=len(vocab))
     prepare_background(len(vocab))
     idf = np.array(
@@ -723,7 +723,7 @@ def weigh_terms(
         top = math.log(all_days + 1) + 1.0
         rows = day_of[owner] >= 0
         slot = np.searchsorted(dated_days, day_of[owner[rows]])
-        seen = np.bincount(unique(ids[rows] * all_days + slot) // all_days, minlength=len(vocab))
+        seen = np.bincount(unique(ids[rows].astype(np.int64) * all_days + slot) // all_days, minlength=len(vocab))
         factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
         idf = np.where(seen > 0, idf * np.asarray(factor)[seen], idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
@@ -732,7 +732,7 @@ def weigh_terms(
     spec = ((df <= spec_cap) & ~common)[ids]
     spec_rows = np.flatnonzero(spec)
     spec_rows = spec_rows[np.lexsort((ids[spec_rows], owner[spec_rows]))]
-    table.spec_ids = ids[spec_rows].astype(np.int32)
+    table.spec_ids = ids[spec_rows]
     table.spec_ptr = _ptr(np.bincount(owner[spec_rows], minlength=n))
     # terms in more articles than the cap are the run's common vocabulary (and templates'):
     # they neither count in the cosine nor serve as distinctive terms
@@ -741,17 +741,14 @@ def weigh_terms(
     weight = (1.0 + logs[counts[kept]]) * idf[ids[kept]]
     kept_owner = owner[kept]
     t_ptr = _ptr(np.bincount(kept_owner, minlength=n))
-    square = (weight * weight).tolist()
-    bounds = t_ptr.tolist()
-    norms = np.array(
-        [math.sqrt(sum(square[bounds[a] : bounds[a + 1]])) or 1.0 for a in range(n)],
-        dtype=np.float64,
-    )
+    # each norm summed left to right in the article's term order, as before (bit for bit)
+    norms = np.sqrt(segment_sums(weight * weight, kept_owner, n))
+    norms[norms == 0.0] = 1.0
     table.t_ptr = t_ptr
-    table.t_ids = ids[kept].astype(np.int32)
+    table.t_ids = ids[kept]
     table.t_w = weight / norms[kept_owner]
     # most distinctive first, ties by the term itself
-    alpha = np.empty(len(vocab), dtype=np.int64)
+    alpha = np.empty(len(vocab), dtype=np.int32)
     alpha[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
     order = np.lexsort((alpha[table.t_ids], -weight, kept_owner))
     rank = np.arange(len(order)) - t_ptr[kept_owner[order]]
