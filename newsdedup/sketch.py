@@ -723,7 +723,9 @@ def weigh_terms(
         top = math.log(all_days + 1) + 1.0
         rows = day_of[owner] >= 0
         slot = np.searchsorted(dated_days, day_of[owner[rows]])
-        seen = np.bincount(unique(ids[rows].astype(np.int64) * all_days + slot) // all_days, minlength=len(vocab))
+        seen = np.bincount(
+            unique(ids[rows].astype(np.int64) * all_days + slot) // all_days, minlength=len(vocab)
+        )
         factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
         idf = np.where(seen > 0, idf * np.asarray(factor)[seen], idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
