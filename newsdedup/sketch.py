@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
+#: a mark between sentences when a whole article is tokenised at once (no word character)
+_CUT = "\x00"
+_TOKEN_OR_CUT = re.compile("\x00|" + _TOKEN.pattern)
 # a sentence may end at . ! ? … (and a closing quote) before a capital or a figure
 _BOUNDARY = re.compile(r"[.!?…][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 # … but not after initials, "U.S." or a title
@@ -476,7 +479,7 @@ def build_features(
     identical output); the ranges' vocabularies are merged into one."""
     from .parallel import SHARED, ordered_map
 
-    step = 256
+    step = 1024  # articles a range: a range builds its own vocabulary, so not too few
     ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
     SHARED["articles"] = articles
     try:
@@ -548,26 +551,36 @@ def _features(articles: list[Article], shingle_size: int) -> FeatureTable:
     """The columns of a range of articles: every token of the range in one stream (sentence
     by sentence, article by article), token ids from one vocabulary, and the shingles, passages
     and term counts of all articles at once from that stream."""
-    words: list[str] = []  # every token of the range, in order
-    sent_len: list[int] = []  # tokens of each sentence (sentences without a word left out)
-    art_sents: list[int] = []  # sentences of each article
+    words: list[str] = []  # every token of the range, in order, a _CUT after each sentence
+    art_sents: list[int] = []  # sentences of each article (with or without words)
     heads: list[list[str]] = []  # tokens of a headline given in the header
     for art in articles:
-        before = len(sent_len)
-        for para in art.body:
-            for sent in sentences(para):
-                st = tokens(sent)  # an article's tokens are its sentences' tokens, in order
-                if st:
-                    words.extend(st)
-                    sent_len.append(len(st))
-        art_sents.append(len(sent_len) - before)
+        sents = [sent for para in art.body for sent in sentences(para)]
+        art_sents.append(len(sents))
+        if any(_CUT in sent for sent in sents):  # the text holds the mark itself
+            for sent in sents:
+                words.extend(tokens(sent))
+                words.append(_CUT)
+        elif sents:
+            # one pass of the pattern over the article: the marks come back as tokens of their
+            # own (an article's tokens are its sentences' tokens, in order)
+            words.extend(_TOKEN_OR_CUT.findall((_CUT.join(sents) + _CUT).lower().replace("’", "'")))
         head = art.headline
         heads.append(tokens(head.value) if head.source == "header" and head.value else [])
     index = {t: i for i, t in enumerate(dict.fromkeys(chain(words, chain.from_iterable(heads))))}
+    stream = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+    cut = stream == index.get(_CUT, -1)
+    ends = np.flatnonzero(cut)
+    all_len = np.diff(np.r_[-1, ends]) - 1  # tokens of each sentence, empty ones included
+    ids = stream[~cut]
+    # sentences without a word are left out
+    art_of_all = np.repeat(np.arange(len(articles), dtype=np.int64), art_sents)
+    has_words = all_len > 0
+    sent_len = all_len[has_words]
+    art_sents = np.bincount(art_of_all[has_words], minlength=len(articles)).tolist()
     vocab = [intern(t) for t in index]  # one string object per distinct term across the run
-    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
     hashes = np.fromiter(map(token_hash, vocab), dtype=np.uint64, count=len(vocab))[ids]
-    slen = np.asarray(sent_len, dtype=np.int64)
+    slen = sent_len.astype(np.int64)
     sents_per_art = np.asarray(art_sents, dtype=np.int64)
     art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
     art_len = np.bincount(art_of_sent, weights=slen, minlength=len(articles)).astype(np.int64)

@@ -9,6 +9,7 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from newsdedup.match import lsh_params
+from newsdedup.model import Article
 from newsdedup.sketch import Permutations
 
 
@@ -43,3 +44,27 @@ def test_matching_imports_neither_datasketch_nor_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _article(body: list[str]) -> Article:
+    from newsdedup.model import Document
+
+    return Article(Document("a.txt", "a.txt", "0" * 64, 1, "utf-8", "", False, []), body=body)
+
+
+def test_whole_article_tokenising_keeps_sentences_apart() -> None:
+    """An article is tokenised in one pass with a mark between sentences; a text holding the
+    mark itself is tokenised sentence by sentence, and both give the same columns."""
+    from newsdedup.sketch import build_features, sentences, tokens
+
+    body = [
+        "The minister met the envoy in Beijing on Monday for talks on trade. They agreed on "
+        "nothing, officials said after the long meeting ended late.",
+        "A second paragraph with ten or more words follows here for the passage index to see.",
+    ]
+    plain = build_features([_article(body)], 5)
+    marked = build_features([_article([body[0].replace("Monday", "Monday\x00"), body[1]])], 5)
+    assert plain.tokens.tolist() == [sum(len(tokens(s)) for p in body for s in sentences(p))]
+    assert np.array_equal(plain.sh, marked.sh)
+    assert np.array_equal(plain.sent, marked.sent)
+    assert np.array_equal(plain.ps_ptr, marked.ps_ptr) and plain.ps_ptr.tolist() == [0, 3]
