@@ -720,13 +720,13 @@ def weigh_terms(
     sizes = np.diff(table.w_ptr)
     owner = np.repeat(np.arange(n, dtype=np.int32), sizes)
     df = np.bincount(ids, minlength=len(vocab))
-    prepare_background(len(vocab))
-    idf = np.array(
-        [smoothed_idf(t, d, n) for t, d in zip(vocab, df.tolist(), strict=True)], dtype=np.float64
-    )
-    common = np.fromiter(
-        (background_df(t) >= SPECIFIC_MAX_BG for t in vocab), dtype=bool, count=len(vocab)
-    )
+    # the vocabulary holds every token; only the terms (in some article) are looked up
+    used = np.flatnonzero(df).tolist()
+    prepare_background(len(used))
+    idf = np.zeros(len(vocab), dtype=np.float64)
+    idf[used] = [smoothed_idf(vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)]
+    common = np.zeros(len(vocab), dtype=bool)
+    common[used] = [background_df(vocab[t]) >= SPECIFIC_MAX_BG for t in used]
     day_of = np.fromiter(
         ((-1 if d is None else d) for d in (days or [None] * n)), dtype=np.int64, count=n
     )
