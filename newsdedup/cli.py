@@ -808,30 +808,17 @@ def progress_wanted(quiet: bool) -> bool:
 @contextlib.contextmanager
 def _state(opts: dict[str, Any], settings: Settings) -> Iterator[Any]:
     """The run's store: a local SQLite state (--state), Redis (--index), or none."""
-    path, url = opts.get("state"), opts.get("index")
-    if path is not None and url is not None:
-        raise UsageError("--state and --index are two homes for one store: give one")
-    store: Any
-    if url is not None:
-        from .redisindex import RedisIndex
+    from .store import open_store
 
-        store = RedisIndex(
-            url, opts.get("index_prefix") or "newsdedup", settings, opts.get("wait", 0.0),
-            opts.get("rebuild_state", False),
-        )  # fmt: skip
-    elif path is not None:
-        from .state import LocalState
-
-        store = LocalState(
-            str(path), settings, opts.get("wait", 0.0), opts.get("rebuild_state", False)
-        )
-    else:
+    store = open_store(
+        opts.get("state"), opts.get("index"), settings, wait=opts.get("wait", 0.0),
+        rebuild=opts.get("rebuild_state", False), prefix=opts.get("index_prefix"),
+    )  # fmt: skip
+    if store is None:
         yield None
         return
-    try:
+    with store:
         yield store
-    finally:
-        store.close()
 
 
 def _version(value: bool) -> None:
@@ -1342,7 +1329,7 @@ def index_prune(
     msg = Messages(quiet, False)
     with _state(locals(), settings_from(locals())) as store:
         if dry_run:
-            from .state import prunable
+            from .store import prunable
 
             old = prunable(store.rows().values(), cutoff)
             with _output(None) as out:
