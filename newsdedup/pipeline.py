@@ -135,17 +135,17 @@ def find_stories(
     state: Store | None = None,
     progress: Progress | None = None,
 ) -> Result:
-    """Link and cluster the corpus' articles into stories; with ``state``, record the stories
-    and say which are new or grew since the last run."""
+    """Link and cluster the corpus' articles into stories; with ``state`` (the store the
+    corpus was loaded from), reuse or extend the links of the last run, record the stories and
+    say which are new or grew since the last run."""
     from .cluster import cluster
     from .match import find_links
 
+    if state is not None:
+        from .store.incremental import find_stories_stored
+
+        return find_stories_stored(corpus, settings, state, progress)
     tick = progress or _quiet
     links = find_links(corpus.articles, settings, progress)
     tick("cluster", 0, 0)
-    result = Result(corpus, links, cluster(corpus.articles, links, settings))
-    if state is not None:
-        from .store.incremental import record_stories
-
-        result.changed = record_stories(result, state)
-    return result
+    return Result(corpus, links, cluster(corpus.articles, links, settings))

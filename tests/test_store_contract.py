@@ -18,6 +18,7 @@ from newsdedup.model import Article, Document, Field
 from newsdedup.settings import Settings
 from newsdedup.store import (
     LockNotHeld,
+    Matching,
     Row,
     StateError,
     StateMismatch,
@@ -163,6 +164,7 @@ def test_stats_report_what_the_store_holds(opener: Opener) -> None:
         "articles": 2,
         "pruned": 0,
         "stories": 1,
+        "links": 0,
         "bytes": 200,
         "first_day": "2024-01-02",
         "last_day": "2024-03-04",
@@ -244,3 +246,27 @@ def test_parameter_mismatch_refused_until_rebuilt(opener: Opener) -> None:
     fresh = opener(Settings(num_perm=64), rebuild=True)
     assert fresh.rows() == {} and fresh.stats()["num_perm"] == 64
     assert opener(Settings(num_perm=64)).stats()["articles"] == 0
+
+
+def test_links_saved_with_the_stories_and_leaving_with_their_articles(opener: Opener) -> None:
+    store = opener()
+    a, b, c = (_item(store, n, "2024-01-02") for n in ("a.txt", "b.txt", "c.txt"))
+    store.put([a, b, c])
+    ka, kb, kc = a[0].key, b[0].key, c[0].key
+    assert store.matching() == Matching()
+    links = [(ka, kb, '["reprint",1.0]'), (kb, kc, '["same facts",0.25]')]
+    matching = Matching("basis-1", {ka: a[0].sha256, kb: b[0].sha256, kc: c[0].sha256}, links)
+    with store.locked():
+        store.save_stories({ka: "s1", kb: "s1", kc: "s1"}, matching)
+    got = store.matching()
+    assert (got.basis, got.covered, sorted(got.links)) == ("basis-1", matching.covered, links)
+    assert store.stats()["links"] == 2
+    with store.locked():
+        store.remove([kc])  # a removed article leaves the links it had
+    got = store.matching()
+    assert (sorted(got.links), set(got.covered)) == ([links[0]], {ka, kb})
+    assert store.prune("2025-01-01") == 2  # so does a pruned one
+    assert store.matching().links == [] and store.stats()["links"] == 0
+    with store.locked():
+        store.save_stories({})  # stories saved without links drop the stored ones
+    assert store.matching() == Matching()

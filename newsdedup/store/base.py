@@ -25,7 +25,7 @@ import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
@@ -69,6 +69,22 @@ class Row:
     parse_key: str
     day: str = ""  # the article's date (YYYY-MM-DD), else its file's modification day
     pruned: bool = False
+
+
+@dataclass
+class Matching:
+    """What the last run's links were computed from, and the links, saved with its stories so
+    that a run whose corpus did not change reuses them, and one whose corpus changed matches
+    only what is new against the rest.
+
+    ``basis`` is a fingerprint of the corpus and of everything else the links depend on (see
+    :func:`newsdedup.store.incremental.basis`); ``covered`` maps each article the links were
+    computed over to its SHA-256; ``links`` holds ``(key_a, key_b, data)``, ``data`` being the
+    link's fields as JSON text (``key_a`` is the earlier of the two in walk order)."""
+
+    basis: str = ""
+    covered: dict[bytes, str] = field(default_factory=dict)
+    links: list[tuple[bytes, bytes, str]] = field(default_factory=list)
 
 
 def bound_meta(settings: Settings) -> dict[str, str]:
@@ -267,9 +283,15 @@ class Store(ABC):
         """The story of each article at the last run that saved its stories."""
 
     @abstractmethod
-    def save_stories(self, assign: Mapping[bytes, str]) -> None:
-        """The stories of this run, replacing the last run's, and the run counted (one
-        transaction; needs the lock)."""
+    def save_stories(self, assign: Mapping[bytes, str], matching: Matching | None = None) -> None:
+        """The stories of this run and the links behind them, replacing the last run's, and the
+        run counted (one transaction; needs the lock). Without ``matching`` the stored links
+        are dropped."""
+
+    @abstractmethod
+    def matching(self) -> Matching:
+        """The links saved by the last run, and what they were computed from (empty if none).
+        An article removed or pruned since has left them."""
 
     # -- figures -----------------------------------------------------------------------------
 
@@ -292,11 +314,16 @@ class Store(ABC):
             "articles": len(live),
             "pruned": len(rows) - len(live),
             "stories": len(set(self.stories().values())),
+            "links": self.count_links(),
             "bytes": sum(r.size for r in live),
             "first_day": days[0] if days else None,
             "last_day": days[-1] if days else None,
             **self._more_stats(live),
         }
+
+    @abstractmethod
+    def count_links(self) -> int:
+        """How many links the store holds."""
 
     def _more_stats(self, live: list[Row]) -> dict[str, Any]:
         """Figures of one backend only."""

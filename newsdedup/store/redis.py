@@ -6,6 +6,9 @@ machines. Keys (``P`` is ``--index-prefix``):
 * ``P:art`` (hash): file key → the normalised article (zlib-compressed JSON);
 * ``P:sig`` (hash): file key → its document MinHash signature (uint32 × num_perm);
 * ``P:assign`` (hash): file key → story id at the last run;
+* ``P:matched`` (hash): file key → SHA-256 of each article the last run's links were computed
+  over; ``P:links`` (hash): ``key_a`` NUL SOH ``key_b`` → the link's fields (JSON); the
+  fingerprint of what they were computed from is ``matched`` in ``P:meta``;
 * ``P:lsh…``: datasketch's own ``MinHashLSH`` Redis storage over the document signatures
   (basename ``P:lsh``), filled with insertion sessions (buffered pipelines);
 * ``P:lsh-pending`` (set): keys stored but not yet in the LSH (the LSH is written after the
@@ -33,7 +36,16 @@ import numpy as np
 from ..errors import NewsdedupError, UsageError
 from ..model import Article
 from ..settings import Settings
-from .base import Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
+from .base import (
+    Matching,
+    Row,
+    StateError,
+    Store,
+    bound_meta,
+    check_bound,
+    order_key,
+    wait_for,
+)
 
 T = TypeVar("T")
 
@@ -51,6 +63,9 @@ _READ_CHUNK = 2000
 _LSH_BUFFER = 10_000
 #: keys deleted per DEL when a rebuild wipes the prefix
 _WIPE_BATCH = 1000
+#: between the two keys of a link's field in ``P:links``: a key has a NUL only before a path
+#: ("/…") or a record number, never before SOH, so the pair splits back unambiguously
+_PAIR = b"\0\x01"
 
 
 class IndexUnavailable(StateError):
@@ -110,6 +125,7 @@ class RedisStore(Store):
         self.k_meta, self.k_files, self.k_art = p + b":meta", p + b":files", p + b":art"
         self.k_sig, self.k_assign, self.k_lock = p + b":sig", p + b":assign", p + b":lock"
         self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
+        self.k_matched, self.k_links = p + b":matched", p + b":links"
         self._call("connect", self.r.ping)
         if rebuild:
             with self.locked():
@@ -311,8 +327,9 @@ class RedisStore(Store):
         def drop() -> None:
             self._unindex(keys)
             pipe = self.r.pipeline(transaction=True)
-            for name in (self.k_files, self.k_art, self.k_sig, self.k_assign):
+            for name in (self.k_files, self.k_art, self.k_sig, self.k_assign, self.k_matched):
                 pipe.hdel(name, *keys)
+            self._unlink(pipe, keys)
             pipe.srem(self.k_pending, *keys)
             pipe.execute()
 
@@ -352,8 +369,9 @@ class RedisStore(Store):
                 self._unindex(keys)
                 pipe = self.r.pipeline(transaction=True)
                 pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
-                for name in (self.k_art, self.k_sig, self.k_assign):
+                for name in (self.k_art, self.k_sig, self.k_assign, self.k_matched):
                     pipe.hdel(name, *keys)
+                self._unlink(pipe, keys)
                 pipe.execute()
 
             self._call("prune", drop)
@@ -365,18 +383,45 @@ class RedisStore(Store):
         raw = self._call("read", self.r.hgetall, self.k_assign)
         return {k: v.decode() for k, v in raw.items()}
 
-    def save_stories(self, assign: Mapping[bytes, str]) -> None:
+    def save_stories(self, assign: Mapping[bytes, str], matching: Matching | None = None) -> None:
         self._need_lock("saving the stories")
+        matching = matching or Matching()
 
         def write() -> None:
             pipe = self.r.pipeline(transaction=True)
-            pipe.delete(self.k_assign)
+            pipe.delete(self.k_assign, self.k_matched, self.k_links)
             if assign:
                 pipe.hset(self.k_assign, mapping=dict(sorted(assign.items())))
+            if matching.covered:
+                pipe.hset(self.k_matched, mapping=matching.covered)
+            if matching.links:
+                pipe.hset(self.k_links, mapping={a + _PAIR + b: d for a, b, d in matching.links})
+            pipe.hset(self.k_meta, "matched", matching.basis)
             pipe.hincrby(self.k_meta, "runs", 1)
             pipe.execute()
 
         self._call("write", write)
+
+    def _unlink(self, pipe: Any, keys: list[bytes]) -> None:
+        """Queue on ``pipe`` the deletion of every link with an end among ``keys``."""
+        gone = set(keys)
+        fields = self._call("read", self.r.hkeys, self.k_links)
+        drop = [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
+        if drop:
+            pipe.hdel(self.k_links, *drop)
+
+    def matching(self) -> Matching:
+        basis = self.meta().get("matched", "")
+        covered = self._call("read", self.r.hgetall, self.k_matched)
+        links = self._call("read", self.r.hgetall, self.k_links)
+        return Matching(
+            basis,
+            {k: v.decode() for k, v in covered.items()},
+            [(*f.split(_PAIR, 1), d.decode()) for f, d in links.items()],
+        )
+
+    def count_links(self) -> int:
+        return int(self._call("read", self.r.hlen, self.k_links))
 
     def _more_stats(self, live: list[Row]) -> dict[str, object]:
         hosts = sorted({r.key.partition(b"\0")[0].decode("utf-8", "replace") for r in live})

@@ -19,7 +19,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from ..model import Article
 from ..parallel import close_in_workers, forget_in_workers
 from ..settings import Settings
-from .base import Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
+from .base import (
+    Matching,
+    Row,
+    StateError,
+    Store,
+    bound_meta,
+    check_bound,
+    order_key,
+    wait_for,
+)
 
 #: how long a write waits for another run's transaction (SQLite's busy timeout): far longer
 #: than any one transaction of this program takes (a batch of articles, the stories of a run)
@@ -40,7 +49,20 @@ CREATE TABLE IF NOT EXISTS files (
     added INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS assign (key BLOB PRIMARY KEY, story TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS matched (key BLOB PRIMARY KEY, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (
+    a BLOB NOT NULL, b BLOB NOT NULL, data TEXT NOT NULL, PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_b ON links (b);
 """
+
+#: the rows that go with a file and leave with it (the files table itself aside)
+_WITH_FILE = (
+    "DELETE FROM assign WHERE key = ?",
+    "DELETE FROM matched WHERE key = ?",
+    "DELETE FROM links WHERE a = ?",
+    "DELETE FROM links WHERE b = ?",
+)
 
 
 class SQLiteStore(Store):
@@ -167,7 +189,8 @@ class SQLiteStore(Store):
         gone = [(k,) for k in keys]
         with self.db:
             self.db.executemany("DELETE FROM files WHERE key = ?", gone)
-            self.db.executemany("DELETE FROM assign WHERE key = ?", gone)
+            for sql in _WITH_FILE:
+                self.db.executemany(sql, gone)
 
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         self._need_lock("reading the articles")
@@ -176,26 +199,41 @@ class SQLiteStore(Store):
 
     def prune(self, before: str) -> int:
         with self.locked(), self.db:
-            cur = self.db.execute(
-                "UPDATE files SET pruned = 1, article = x'' WHERE pruned = 0 AND day < ?", (before,)
-            )
-            self.db.execute(
-                "DELETE FROM assign WHERE key IN (SELECT key FROM files WHERE pruned = 1)"
-            )
+            old = self.db.execute(
+                "SELECT key FROM files WHERE pruned = 0 AND day < ?", (before,)
+            ).fetchall()
+            self.db.executemany("UPDATE files SET pruned = 1, article = x'' WHERE key = ?", old)
+            for sql in _WITH_FILE:
+                self.db.executemany(sql, old)
         self.db.execute("VACUUM")
-        return cur.rowcount
+        return len(old)
 
     # -- stories -----------------------------------------------------------------------------
 
     def stories(self) -> dict[bytes, str]:
         return dict(self.db.execute("SELECT key, story FROM assign"))
 
-    def save_stories(self, assign: Mapping[bytes, str]) -> None:
+    def save_stories(self, assign: Mapping[bytes, str], matching: Matching | None = None) -> None:
         self._need_lock("saving the stories")
+        matching = matching or Matching()
         with self.db:
-            self.db.execute("DELETE FROM assign")
+            for table in ("assign", "matched", "links"):
+                self.db.execute(f"DELETE FROM {table}")  # table names of our own, not input
             self.db.executemany("INSERT INTO assign VALUES (?, ?)", sorted(assign.items()))
+            self.db.executemany("INSERT INTO matched VALUES (?, ?)", matching.covered.items())
+            self.db.executemany("INSERT INTO links VALUES (?, ?, ?)", matching.links)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('matched', ?)", (matching.basis,))
             self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'runs'")
+
+    def matching(self) -> Matching:
+        return Matching(
+            self.meta().get("matched", ""),
+            dict(self.db.execute("SELECT key, sha256 FROM matched")),
+            list(self.db.execute("SELECT a, b, data FROM links")),
+        )
+
+    def count_links(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM links").fetchone()[0])
 
     def _more_stats(self, live: list[Row]) -> dict[str, object]:
         return {"store_bytes": os.path.getsize(self.path)}
