@@ -289,6 +289,10 @@ class Store(ABC):
         are dropped."""
 
     @abstractmethod
+    def count_run(self) -> None:
+        """A run whose stories and links are those saved: only counted (needs the lock)."""
+
+    @abstractmethod
     def matching(self) -> Matching:
         """The links saved by the last run, and what they were computed from (empty if none).
         An article removed or pruned since has left them."""

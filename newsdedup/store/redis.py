@@ -36,16 +36,7 @@ import numpy as np
 from ..errors import NewsdedupError, UsageError
 from ..model import Article
 from ..settings import Settings
-from .base import (
-    Matching,
-    Row,
-    StateError,
-    Store,
-    bound_meta,
-    check_bound,
-    order_key,
-    wait_for,
-)
+from .base import Matching, Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
 
 T = TypeVar("T")
 
@@ -61,7 +52,7 @@ _RETRIES = 6
 _READ_CHUNK = 2000
 #: signatures buffered per LSH insertion-session flush (datasketch's buffer_size)
 _LSH_BUFFER = 10_000
-#: keys deleted per DEL when a rebuild wipes the prefix
+#: keys deleted per DEL when a rebuild wipes the prefix (and measured per pipeline by stats)
 _WIPE_BATCH = 1000
 #: between the two keys of a link's field in ``P:links``: a key has a NUL only before a path
 #: ("/…") or a record number, never before SOH, so the pair splits back unambiguously
@@ -402,6 +393,10 @@ class RedisStore(Store):
 
         self._call("write", write)
 
+    def count_run(self) -> None:
+        self._need_lock("counting a run")
+        self._call("write", self.r.hincrby, self.k_meta, "runs", 1)
+
     def _unlink(self, pipe: Any, keys: list[bytes]) -> None:
         """Queue on ``pipe`` the deletion of every link with an end among ``keys``."""
         gone = set(keys)
@@ -425,7 +420,23 @@ class RedisStore(Store):
 
     def _more_stats(self, live: list[Row]) -> dict[str, object]:
         hosts = sorted({r.key.partition(b"\0")[0].decode("utf-8", "replace") for r in live})
-        return {"hosts": hosts, "unindexed": self._call("read", self.r.scard, self.k_pending)}
+        return {
+            "store_bytes": self._call("read", self._memory),
+            "hosts": hosts,
+            "unindexed": self._call("read", self.r.scard, self.k_pending),
+        }
+
+    def _memory(self) -> int:
+        """Bytes of Redis memory the prefix's keys take (MEMORY USAGE, summed over a SCAN)."""
+        pattern = self.prefix.replace("*", r"\*").encode() + b":*"
+        total = 0
+        keys = list(self.r.scan_iter(match=pattern, count=_WIPE_BATCH))
+        for start in range(0, len(keys), _WIPE_BATCH):
+            pipe = self.r.pipeline(transaction=False)
+            for key in keys[start : start + _WIPE_BATCH]:
+                pipe.memory_usage(key)
+            total += sum(n or 0 for n in pipe.execute())
+        return total
 
 
 # the lock is renewed or released only by the run that holds it

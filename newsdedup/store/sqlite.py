@@ -19,16 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from ..model import Article
 from ..parallel import close_in_workers, forget_in_workers
 from ..settings import Settings
-from .base import (
-    Matching,
-    Row,
-    StateError,
-    Store,
-    bound_meta,
-    check_bound,
-    order_key,
-    wait_for,
-)
+from .base import Matching, Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
 
 #: how long a write waits for another run's transaction (SQLite's busy timeout): far longer
 #: than any one transaction of this program takes (a batch of articles, the stories of a run)
@@ -223,6 +214,11 @@ class SQLiteStore(Store):
             self.db.executemany("INSERT INTO matched VALUES (?, ?)", matching.covered.items())
             self.db.executemany("INSERT INTO links VALUES (?, ?, ?)", matching.links)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('matched', ?)", (matching.basis,))
+            self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'runs'")
+
+    def count_run(self) -> None:
+        self._need_lock("counting a run")
+        with self.db:
             self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'runs'")
 
     def matching(self) -> Matching:
