@@ -93,3 +93,28 @@ def test_library_run_with_nothing_new_never_calls_the_matcher(
     assert again.links == first.links
     assert [(s.id, s.members) for s in again.stories] == [(s.id, s.members) for s in first.stories]
     assert again.changed == set()  # nothing new or grown since the last run
+
+
+def test_real_paths_resolved_once_a_folder_agree_with_realpath(tmp_path: Path) -> None:
+    """A state keys files by their real path; resolving each folder once must give exactly what
+    os.path.realpath gives, through linked folders, linked files and '..'."""
+    import os
+
+    from newsdedup.store.incremental import _RealPaths
+
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "a.txt").write_text("a")
+    (real / "b.txt").write_text("b")
+    (tmp_path / "linked").symlink_to(real)  # a linked folder
+    (real / "sub" / "c.txt").symlink_to(real / "b.txt")  # a linked file
+    paths = [
+        str(real / "sub" / "a.txt"),
+        str(tmp_path / "linked" / "sub" / "a.txt"),
+        str(tmp_path / "linked" / "sub" / "c.txt"),
+        str(tmp_path / "linked" / "sub" / ".." / "b.txt"),
+        "samples/reuters-00001.txt",
+    ]
+    resolve = _RealPaths()
+    for path in paths + paths:  # the second time from the folders already resolved
+        assert resolve(path) == os.path.realpath(path), path
