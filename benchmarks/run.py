@@ -44,13 +44,18 @@ def size_of(folder: Path) -> tuple[int, float]:
     return len(files), sum(p.stat().st_size for p in files) / 1e6
 
 
-def bench(name: str, folder: Path, repeat: int) -> dict[str, float]:
+def bench(name: str, folder: Path, repeat: int, one_job: bool = False) -> dict[str, float]:
+    """Rows for newsdedup (all cores, and with ``one_job`` also ``-j1``) and the reference on
+    ``folder``, and the ratio reference/newsdedup."""
     n, mb = size_of(folder)
     exe = str(Path(sys.executable).parent / "newsdedup")
     ours = [exe, "clusters", "-q", "-o", os.devnull, str(folder)]
     ref = [sys.executable, str(HERE / "reference.py"), str(folder)]
+    runs_of = [("newsdedup", ours), ("reference", ref)]
+    if one_job:
+        runs_of.insert(1, ("newsdedup -j1", [*ours[:2], "-j1", *ours[2:]]))
     rows = {}
-    for label, cmd in (("newsdedup", ours), ("reference", ref)):
+    for label, cmd in runs_of:
         runs = [measure(cmd) for _ in range(repeat)]
         secs = statistics.median(r[0] for r in runs)
         rss = max(r[1] for r in runs)
@@ -70,9 +75,12 @@ def main() -> None:
     print(f"newsdedup benchmark: {os.cpu_count()} cores, median of {repeat} run(s)\n")
     print("| corpus | articles | MB | pipeline | seconds | articles/s | MB/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
+    seeds = SHARED / "data/seeds"
+    if seeds.is_dir():  # a run over two files: start-up cost (imports) is most of it
+        bench("seeds (2 files)", seeds, max(repeat, 5))
     reuters = SHARED / "data/reuters-dev"
     if reuters.is_dir():
-        bench("reuters-dev", reuters, repeat)
+        bench("reuters-dev", reuters, repeat, one_job=True)
     else:
         print(f"(skipped reuters-dev: not found at {reuters})")
     if not sizes or not reuters.is_dir():

@@ -59,6 +59,8 @@ def word_frequency(term: str) -> float:
     f = None
     if _bulk and not any(ch.isdigit() for ch in term):
         f = _frequencies().get(term) or _frequencies().get(term.replace("'", "’"))
+    if f is None and _bulk and term.isascii() and term.isalpha():
+        f = 0.0  # plain letters wordfreq's list lacks: its single look-up finds nothing either
     if f is None:  # figures, and words the list keeps under another form (ligatures, ß)
         f = wf(term, "en") or wf(term.replace("'", "’"), "en")
     # wordfreq rounds its single look-ups to three significant digits: so do the list's

@@ -22,16 +22,20 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
+from .arrays import segment_sums, unique, unique_inverse
 from .model import Article
 from .settings import Settings
 from .sketch import (
     PASSAGE_PERM,
     Features,
+    FeatureTable,
     Permutations,
     _is_term,
+    _ptr,
     build_features,
     cosine,
     jaccard_containment,
@@ -141,11 +145,28 @@ def day_number(art: Article) -> int | None:
         return None
 
 
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's choice of (bands, rows) for a Jaccard threshold (equal FP/FN weights)."""
-    from datasketch.lsh import _optimal_param
+    """datasketch's choice of (bands, rows) for a Jaccard threshold, false positives and false
+    negatives weighed equally (``datasketch.lsh._optimal_param``), without importing datasketch
+    (which pulls in scipy.integrate). The error integrals of every (b, r) are worked out at once
+    by Gauss-Legendre quadrature, exact for these polynomials of degree r·b ≤ num_perm (datasketch
+    integrates adaptively to 1e-8); the first minimum in datasketch's order wins. A test checks
+    the choice against datasketch's own."""
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bands = np.array([b for b, _ in pairs], dtype=np.float64)[:, None]
+    rows = np.array([r for _, r in pairs], dtype=np.float64)[:, None]
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
 
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    def integral(lo: float, hi: float, positive: bool) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes[None, :] + (hi + lo) / 2
+        collide = 1 - (1 - s**rows) ** bands
+        value = collide if positive else 1 - collide
+        return (value * weights[None, :]).sum(axis=1) * (hi - lo) / 2
+
+    error = 0.5 * integral(0.0, threshold, True) + 0.5 * integral(threshold, 1.0, False)
+    b, r = pairs[int(np.argmin(error))]
+    return b, r
 
 
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -176,7 +197,7 @@ def band_buckets(
         sk = key[order]
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         sizes = np.diff(np.r_[starts, len(sk)])
-        for k in np.unique(sizes[sizes > 1]).tolist():
+        for k in unique(sizes[sizes > 1]).tolist():
             first = starts[sizes == k]
             found[k].append(ids[order[first[:, None] + np.arange(k)]])
     return {k: np.sort(np.concatenate(found[k]), axis=1) for k in sorted(found)}
@@ -221,21 +242,29 @@ def pair_codes(
                 dl, dr = day[left], day[right]
                 keep = (dl == UNDATED) | (dr == UNDATED) | (np.abs(dl - dr) <= window)
                 left, right = left[keep], right[keep]
-            done.append(np.unique(left * n + right))
+            done.append(unique(left * n + right))
     if not done:
         return _NO_CODES
-    return np.unique(np.concatenate(done))
+    return unique(np.concatenate(done))
 
 
 def set_jaccard(
     sets: list[np.ndarray], firsts: np.ndarray, seconds: np.ndarray, chunk: int = 50_000
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact intersection sizes and Jaccard of many pairs of sorted, unique 32-bit hash sets,
-    vectorised: each pair's two sets are tagged with the pair's number, sorted together, and
-    equal neighbours counted."""
+    """Exact intersection sizes and Jaccard of many pairs of sorted, unique 32-bit hash sets."""
     lengths = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
-    offsets = np.r_[0, np.cumsum(lengths)]
-    flat = np.concatenate(sets).astype(np.int64) if len(sets) else _NO_CODES
+    flat = np.concatenate(sets) if len(sets) else _NO_CODES
+    return set_jaccard_csr(flat, _ptr(lengths), firsts, seconds, chunk)
+
+
+def set_jaccard_csr(
+    flat: np.ndarray, ptr: np.ndarray, firsts: np.ndarray, seconds: np.ndarray, chunk: int = 50_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`set_jaccard` of the sets ``flat[ptr[i]:ptr[i + 1]]``, vectorised: each pair's two
+    sets are tagged with the pair's number, sorted together, and equal neighbours counted."""
+    lengths = np.diff(ptr)
+    offsets = ptr[:-1]
+    flat = flat.astype(np.int64)
     inter = np.zeros(len(firsts), dtype=np.int64)
     for lo in range(0, len(firsts), chunk):
         a, b = firsts[lo : lo + chunk], seconds[lo : lo + chunk]
@@ -256,19 +285,57 @@ def set_jaccard(
     return inter, jac
 
 
+def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """The cosine of each pair's term weights, as :func:`newsdedup.sketch.cosine` sums it: over
+    the terms of the article with fewer terms (the first on a tie), in that article's order."""
+    ptr, ids, w = table.t_ptr, table.t_ids.astype(np.int64), table.t_w
+    size = np.diff(ptr)
+    swap = size[firsts] > size[seconds]
+    small = np.where(swap, seconds, firsts)
+    large = np.where(swap, firsts, seconds)
+    span = max(1, len(table.vocab))
+    out = np.zeros(len(firsts), dtype=np.float64)
+    step = 50_000
+    for lo in range(0, len(firsts), step):
+        s, g = small[lo : lo + step], large[lo : lo + step]
+        pair = np.arange(len(s), dtype=np.int64)
+        s_rows = _rows(ptr, s)
+        g_rows = _rows(ptr, g)
+        s_pair = np.repeat(pair, size[s])
+        g_key = np.repeat(pair, size[g]) * span + ids[g_rows]
+        order = np.argsort(g_key, kind="stable")
+        g_sorted = g_key[order]
+        if not len(g_sorted):
+            continue
+        s_key = s_pair * span + ids[s_rows]
+        at = np.minimum(np.searchsorted(g_sorted, s_key), len(g_sorted) - 1)
+        hit = np.flatnonzero(g_sorted[at] == s_key)
+        prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
+        out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
+    return out
+
+
+def _rows(ptr: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """The entry positions of rows ``which`` of a CSR table, row after row."""
+    ln = ptr[which + 1] - ptr[which]
+    start = np.repeat(ptr[which] - np.r_[0, np.cumsum(ln)[:-1]], ln)
+    return start + np.arange(int(ln.sum()), dtype=np.int64)
+
+
 def _passage_matches(
-    feats: list[Features], seed: int, near: tuple[np.ndarray, int] | None = None
+    table: FeatureTable, seed: int, near: tuple[np.ndarray, int] | None = None
 ) -> dict[tuple[int, int], int]:
     """For each pair of articles, how many sentences they share: banded LSH at Jaccard ≈ 0.5
     over sentence 3-shingles, every candidate verified exactly (all vectorised)."""
-    counts = np.fromiter((len(f.passages) for f in feats), dtype=np.int64, count=len(feats))
-    sets = [p for f in feats for p in f.passages]
-    if not sets:
+    counts = np.diff(table.ps_ptr)
+    total = len(table.sent_ptr) - 1
+    if not total:
         return {}
-    doc_of = np.repeat(np.arange(len(feats), dtype=np.int64), counts)
-    sent_of = np.arange(len(sets), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    n_docs = len(table)
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
+    sent_of = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     perms = Permutations(PASSAGE_PERM, seed + 1)
-    sigs = perms.signatures(sets)
+    sigs = perms.signatures_csr(table.sent, table.sent_ptr)
     buckets: Buckets = {}
     for k, rows in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, PASSAGE_PERM)).items():
         # a sentence in many articles is a stock phrase (or a flood of copies): no evidence
@@ -288,13 +355,12 @@ def _passage_matches(
         keep = rows[ok]
         if len(keep):
             buckets[k] = keep
-    total = len(sets)
     by_doc = None if near is None else (near[0][doc_of], near[1])
     codes = pair_codes(buckets, total, near=by_doc)
     xs, ys = codes // total, codes % total
     cross = doc_of[xs] != doc_of[ys]
     xs, ys = xs[cross], ys[cross]
-    _, jac = set_jaccard(sets, xs, ys)
+    _, jac = set_jaccard_csr(table.sent, table.sent_ptr, xs, ys)
     ok = jac >= PASSAGE_THRESHOLD  # LSH false positives out
     xs, ys = xs[ok], ys[ok]
     # orient each match as (lower article, higher article)
@@ -303,13 +369,13 @@ def _passage_matches(
     lo_doc, hi_doc = np.where(flip, e, d), np.where(flip, d, e)
     lo_sent = np.where(flip, sent_of[ys], sent_of[xs])
     hi_sent = np.where(flip, sent_of[xs], sent_of[ys])
-    pair = lo_doc * len(feats) + hi_doc
-    keys, inverse = np.unique(pair, return_inverse=True)
+    pair = lo_doc * n_docs + hi_doc
+    keys, inverse = unique_inverse(pair)
     # sentences of each side that have a counterpart; the smaller count is the evidence
-    left = np.bincount(np.unique(inverse * total + lo_sent) // total, minlength=len(keys))
-    right = np.bincount(np.unique(inverse * total + hi_sent) // total, minlength=len(keys))
+    left = np.bincount(unique(inverse * total + lo_sent) // total, minlength=len(keys))
+    right = np.bincount(unique(inverse * total + hi_sent) // total, minlength=len(keys))
     shared = np.minimum(left, right)
-    n = len(feats)
+    n = n_docs
     return {
         (int(kk // n), int(kk % n)): int(c)
         for kk, c in zip(keys.tolist(), shared.tolist(), strict=True)
@@ -326,7 +392,7 @@ def shared_sentences(fa: Features, fb: Features) -> int:
     ys = np.tile(np.arange(la, la + lb, dtype=np.int64), la)
     _, jac = set_jaccard([*fa.passages, *fb.passages], xs, ys)
     ok = jac >= PASSAGE_THRESHOLD
-    return min(len(np.unique(xs[ok])), len(np.unique(ys[ok])))
+    return min(len(unique(xs[ok])), len(unique(ys[ok])))
 
 
 def find_links(
@@ -335,34 +401,45 @@ def find_links(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Link]:
     """All verified links between the articles, sorted by (a, b)."""
-    feats = build_features(articles, settings.shingle_size, progress, settings.jobs)
+    table = build_features(articles, settings.shingle_size, progress, settings.jobs)
     days = [day_number(a) for a in articles]
-    weigh_terms(feats, days)
+    weigh_terms(table, days)
+    feats = [table.row(i) for i in range(len(table))]
     perms = Permutations(settings.num_perm, settings.seed)
-    n = len(feats)
+    n = len(table)
     # exact duplicates by content: no need for LSH to find them
     by_body: dict[bytes, list[int]] = defaultdict(list)
-    for i, f in enumerate(feats):
-        if len(f.shingles):
-            by_body[f.shingles.tobytes()].append(i)
+    sh, ptr = table.sh, table.sh_ptr.tolist()
+    for i in range(n):
+        if ptr[i + 1] > ptr[i]:
+            by_body[sh[ptr[i] : ptr[i + 1]].tobytes()].append(i)
     dup_groups = group_rows(list(by_body.values()))
-    has_text = np.fromiter((len(f.shingles) > 0 for f in feats), dtype=bool, count=n)
-    doc_sigs = perms.signatures([f.shingles for f in feats])
+    sizes = np.diff(table.sh_ptr)
+    has_text = sizes > 0
+    doc_sigs = perms.signatures_csr(table.sh, table.sh_ptr)
     doc_params = lsh_params(DOC_LSH_THRESHOLD, perms.num_perm)
-    term_sets = [term_hashes(f.top_terms[:TERMS_SIG_K]) for f in feats]
-    has_terms = np.fromiter((len(t) > 0 for t in term_sets), dtype=bool, count=n)
+    # the term index samples each article's TERMS_SIG_K most distinctive terms
+    top_len = np.diff(table.top_ptr)
+    place = np.arange(len(table.top_ids)) - np.repeat(table.top_ptr[:-1], top_len)
+    top_rows = np.flatnonzero(place < TERMS_SIG_K)
+    tops = np.minimum(top_len, TERMS_SIG_K)
+    used = unique(table.top_ids[top_rows])
+    vocab_hash = np.zeros(len(table.vocab), dtype=np.uint64)
+    vocab_hash[used] = term_hashes([table.vocab[t] for t in used.tolist()])
+    has_terms = tops > 0
     term_perms = Permutations(TERMS_PERM, settings.seed + 2)
-    term_buckets = band_buckets(term_perms.signatures(term_sets), *TERMS_LSH_PARAMS, has_terms)
+    term_sigs = term_perms.signatures_csr(vocab_hash[table.top_ids[top_rows]], _ptr(tops))
+    term_buckets = band_buckets(term_sigs, *TERMS_LSH_PARAMS, has_terms)
     # date-window blocking: dated articles further apart than the window link only when
     # near-identical, which the document LSH finds; the term and passage indexes, whose buckets
     # grow with the archive, offer only pairs within the window
     day_arr = np.fromiter((UNDATED if d is None else d for d in days), dtype=np.int64, count=n)
     near = (day_arr, settings.window_days)
-    passages = _passage_matches(feats, settings.seed, near)
+    passages = _passage_matches(table, settings.seed, near)
     passage_codes = np.fromiter(
         (a * n + b for a, b in passages), dtype=np.int64, count=len(passages)
     )
-    candidates = np.unique(
+    candidates = unique(
         np.concatenate(
             [
                 pair_codes(dup_groups, n),
@@ -381,8 +458,23 @@ def find_links(
         """Verify the pairs ``codes`` (sorted: links are found in (a, b) order)."""
         firsts, seconds = codes // n, codes % n
         approx = _approx_jaccard(doc_sigs, firsts, seconds)
-        for k, (a, b) in enumerate(zip(firsts.tolist(), seconds.tolist(), strict=True)):
-            if progress is not None and k % 1024 == 0:
+        cosines = pair_cosines(table, firsts, seconds)
+        # pairs that no rule of verify() could link are dropped in bulk first (a margin keeps
+        # the test on the safe side of verify's own arithmetic)
+        la, lb = sizes[firsts], sizes[seconds]
+        small, large = np.minimum(la, lb), np.maximum(la, lb)
+        reprint_need = REPRINT_CONTAINMENT * small / ((1 - REPRINT_CONTAINMENT) * small + large)
+        approx64 = approx.astype(np.float64) + 1e-9
+        possible = np.flatnonzero(
+            ((small >= 3) & (approx64 >= reprint_need - APPROX_MARGIN))
+            | (approx64 >= NEAR_IDENTICAL - APPROX_MARGIN)
+            | (cosines + 1e-9 >= min(PASSAGE_MIN_COSINE, settings.threshold))
+        )
+        pairs = zip(
+            possible.tolist(), firsts[possible].tolist(), seconds[possible].tolist(), strict=True
+        )
+        for step, (k, a, b) in enumerate(pairs):
+            if progress is not None and step % 1024 == 0:
                 progress("verify", k, len(codes))
             da, db = days[a], days[b]
             gap = None if da is None or db is None else abs(da - db)
@@ -393,17 +485,16 @@ def find_links(
                 same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
             shared = passages.get((a, b), 0)
             link = verify(
-                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k])
-            )
+                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k]),
+                float(cosines[k]),
+            )  # fmt: skip
             if link is not None and gap is not None and gap > settings.window_days:
                 # outside the window the passage index was not asked: count them here
                 link = replace(link, passages=shared_sentences(feats[a], feats[b]))
             if link is not None:
                 fa, fb = feats[a], feats[b]
-                weight = {
-                    t: fa.terms.get(t, 0.0) + fb.terms.get(t, 0.0)
-                    for t in fa.specific & fb.specific
-                }
+                ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
+                weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
                 common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
                 found[(a, b)] = replace(link, specifics=tuple(common[:EVIDENCE_SPECIFICS]))
 
@@ -444,6 +535,7 @@ def flash_links(
     for timeline in by_source.values():
         timeline.sort()
     out: dict[tuple[int, int], Link] = {}
+    words_of: dict[int, frozenset[str]] = {}  # made when a flash first looks at an article
     for i, f in enumerate(feats):
         src, when = sources[i], clock[i]
         if f.tokens > FLASH_MAX_TOKENS or src is None or when is None:
@@ -458,7 +550,9 @@ def flash_links(
         hi = bisect_right(timeline, (when + FLASH_HOURS, len(feats)))
         for at, j in timeline[lo:hi]:
             gap = abs(at - when)
-            have = feats[j].words
+            have = words_of.get(j)
+            if have is None:
+                have = words_of[j] = feats[j].words
             if any(t not in have for t in slots):
                 continue  # a name or figure of the flash is missing: cheapest test first
             cover = sum(t in have for t in words) / len(words)
@@ -580,13 +674,13 @@ def headlines_agree(fa: Features, fb: Features) -> bool:
 
 def _shares_distinctive(fa: Features, fb: Features) -> bool:
     """At least one of each article's most distinctive terms is among the other's."""
-    return len(set(fa.top_terms) & set(fb.top_terms)) >= MIN_SHARED_TERMS
+    return len(set(fa.top_ids.tolist()) & set(fb.top_ids.tolist())) >= MIN_SHARED_TERMS
 
 
 def verify(
     a: int, b: int, fa: Features, fb: Features, shared: int,
     gap_days: int | None, same_source: bool, settings: Settings,
-    approx: float | None = None,
+    approx: float | None = None, cos: float | None = None,
 ) -> Link | None:  # fmt: skip
     """Score one candidate pair exactly and decide whether (and how) it links.
 
@@ -596,9 +690,12 @@ def verify(
 
     ``approx`` is the pair's Jaccard estimated from the MinHash signatures. It only spares the
     exact shingle intersection where the estimate is far (``APPROX_MARGIN``, over five standard
-    errors at 128 permutations) below what a reprint needs; every link is scored exactly."""
+    errors at 128 permutations) below what a reprint needs; every link is scored exactly.
+    ``cos`` is the pair's term cosine if already worked out (:func:`pair_cosines`)."""
     if not headlines_agree(fa, fb):
         return None
+    if cos is None:
+        cos = cosine(fa.terms, fb.terms)
     la, lb = len(fa.shingles), len(fb.shingles)
     far = gap_days is not None and (
         gap_days > settings.window_days or (same_source and gap_days > 0)
@@ -608,7 +705,7 @@ def verify(
             return None
         jac, cont = jaccard_containment(fa.shingles, fb.shingles)
         if jac >= NEAR_IDENTICAL:
-            return Link(a, b, "reprint", jac, jac, cont, shared, cosine(fa.terms, fb.terms))
+            return Link(a, b, "reprint", jac, jac, cont, shared, cos)
         return None
     exact: tuple[float, float] | None = None
     small, large = min(la, lb), max(la, lb)
@@ -619,22 +716,19 @@ def verify(
             exact = jaccard_containment(fa.shingles, fb.shingles)
             if exact[1] >= REPRINT_CONTAINMENT:
                 jac, cont = exact
-                return Link(a, b, "reprint", cont, jac, cont, shared, cosine(fa.terms, fb.terms))
-    if shared >= 2:
-        cos = cosine(fa.terms, fb.terms)
-        if cos >= PASSAGE_MIN_COSINE:
-            jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
-            few = max(1, min(len(fa.passages), len(fb.passages)))
-            return Link(
-                a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
-            )
+                return Link(a, b, "reprint", cont, jac, cont, shared, cos)
+    if shared >= 2 and cos >= PASSAGE_MIN_COSINE:
+        jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+        few = max(1, min(fa.passage_count, fb.passage_count))
+        return Link(
+            a, b, "shared passages", max(cos, min(1.0, shared / few)), jac, cont, shared, cos
+        )
     if _shares_distinctive(fa, fb):
-        cos = cosine(fa.terms, fb.terms)
         # one source's undated items could be from any day of its archive: the same words on
         # another day are a follow-up as often as a re-send, so they need more
         wary = gap_days is None and same_source
         need = settings.threshold + (UNDATED_SAME_SOURCE_MARGIN if wary else 0.0)
-        specifics = len(fa.specific & fb.specific)
+        specifics = len(np.intersect1d(fa.specific_ids, fb.specific_ids, assume_unique=True))
         if cos >= need and (not wary or specifics >= UNDATED_SAME_SOURCE_SPECIFICS):
             jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
             return Link(a, b, "same facts", cos, jac, cont, shared, cos)

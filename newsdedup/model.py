@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     """A normalised header value and where it came from.
 
@@ -24,7 +24,7 @@ class Field:
 NO_FIELD = Field(None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One input file, decoded and cut into paragraphs (output of :mod:`newsdedup.ingest`)."""
 
@@ -42,7 +42,7 @@ class Document:
     meta: dict[str, Field] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removed:
     """A piece of text taken out of an article, and why."""
 
@@ -50,7 +50,7 @@ class Removed:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """A normalised article (output of :mod:`newsdedup.normalise`)."""
 
@@ -85,7 +85,7 @@ class Article:
         return "\n\n".join(self.body)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """An input that could not be used, with the reason (always reported, never lost)."""
 

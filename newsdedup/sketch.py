@@ -18,16 +18,20 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from sys import intern
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
+from .arrays import unique, unique_first_counts
 from .model import Article
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
 # a sentence may end at . ! ? … (and a closing quote) before a capital or a figure
@@ -206,7 +210,8 @@ SPECIFIC_MAX_BG = 0.01
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; apostrophes inside words kept, typographic ones unified."""
-    return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
+    # ’ is no word character: unified before the split, it ends up where ' would
+    return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -226,6 +231,20 @@ def sentences(paragraph: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+_HASHED: dict[str, int] = {}  # token -> its hash; a run sees far fewer distinct tokens than tokens
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def token_hash(t: str) -> int:
+    """A token's stable 32-bit hash (BLAKE2b, never Python's ``hash()``), cached."""
+    h = _HASHED.get(t)
+    if h is None:
+        h = _HASHED[t] = int.from_bytes(
+            hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little"
+        )
+    return h
 
 
 class TokenHasher:
@@ -265,64 +284,177 @@ def shingle_hashes(th: np.ndarray, k: int) -> np.ndarray:
         acc = acc ^ (th[j : j + m] * _MIX[j])
         acc = (acc ^ (acc >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
     acc ^= acc >> np.uint64(32)
-    return np.unique(acc & np.uint64(0xFFFFFFFF))
+    return unique(acc & np.uint64(0xFFFFFFFF))
 
 
 class Permutations:
     """datasketch's ``affine32`` permutations for (num_perm, seed): a·h + b mod 2³²."""
 
     def __init__(self, num_perm: int, seed: int) -> None:
-        proto = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-        a, b = proto.permutations
-        self.a = np.asarray(a, dtype=np.uint64)
-        self.b = np.asarray(b, dtype=np.uint64)
+        # datasketch's MinHash._init_permutations for "affine32", without importing datasketch
+        # (whose import pulls in scipy.integrate: half a second of a small run); a test checks
+        # the values against datasketch's own
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        self.a = a.astype(np.uint64)
+        self.b = b.astype(np.uint64)
         self.num_perm = num_perm
         self.seed = seed
 
     def signatures(self, sets: list[np.ndarray], chunk: int = 1 << 15) -> np.ndarray:
-        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once."""
-        n = len(sets)
-        out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint64)
+        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once.
+
+        a·h + b is computed in uint32, whose products wrap modulo 2³² exactly as the
+        ``& 0xFFFFFFFF`` of the 64-bit product does: the same values at half the memory traffic."""
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        full = [x for x in sets if len(x)]
+        flat = np.concatenate(full) if full else np.empty(0, np.uint32)
+        return self.signatures_csr(flat, _ptr(lengths), chunk)
+
+    def signatures_csr(self, flat: np.ndarray, ptr: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
+        """:meth:`signatures` of the sets ``flat[ptr[i]:ptr[i + 1]]``."""
+        n = len(ptr) - 1
+        out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
         if n == 0:
-            return out.astype(np.uint32)
-        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
-        flat = (
-            np.concatenate([s for s in sets if len(s)]) if lengths.sum() else np.empty(0, np.uint64)
-        )
-        owners = np.repeat(np.arange(n), lengths)
-        mask = np.uint64(0xFFFFFFFF)
+            return out
+        flat = flat.astype(np.uint32, copy=False)
+        owners = np.repeat(np.arange(n), np.diff(ptr))
+        a = self.a.astype(np.uint32)[None, :]
+        b = self.b.astype(np.uint32)[None, :]
         for start in range(0, len(flat), chunk):
             x = flat[start : start + chunk]
             own = owners[start : start + chunk]
-            hv = (x[:, None] * self.a[None, :] + self.b[None, :]) & mask
+            hv = x[:, None] * a
+            hv += b
             # rows are grouped by owner: reduce each owner's block with reduceat
             cuts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
             mins = np.minimum.reduceat(hv, cuts, axis=0)
             ids = own[cuts]
             out[ids] = np.minimum(out[ids], mins)
-        return out.astype(np.uint32)
+        return out
 
     def lean(self, row: np.ndarray) -> LeanMinHash:
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
 
 
 @dataclass
-class Features:
-    """What the matcher needs of one article."""
+class FeatureTable:
+    """What the matcher needs of every article of a run, as columns (CSR: ``X_ptr[i]`` to
+    ``X_ptr[i + 1]`` are article ``i``'s entries of ``X``). Nothing per article is a Python
+    object but its header headline; :class:`Features` is a view of one row."""
 
-    tokens: int
-    shingles: np.ndarray  # sorted unique uint64 hashes of word k-shingles
-    passages: list[np.ndarray]  # per sentence: its 3-shingle hashes
-    terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, L2-normalised
-    top_terms: list[str] = field(default_factory=list)
-    # specifics: terms rare both in the language and in the run (names, figures, odd words)
-    specific: frozenset[str] = frozenset()
-    # the terms of a headline given in the header, in order (empty without one)
-    headline: tuple[str, ...] = ()
-    # every term of the article before weighting (what a headline's slots are looked up in)
-    words: frozenset[str] = frozenset()
-    # the headline's rare words (see match._slots), worked out when first needed
-    slots: tuple[str, ...] | None = None
+    tokens: np.ndarray  # int64: tokens of each article
+    sh_ptr: np.ndarray  # int64
+    sh: np.ndarray  # uint32: sorted unique hashes of word k-shingles
+    ps_ptr: np.ndarray  # int64: article -> its passages (sentences of PASSAGE_MIN_TOKENS+ words)
+    sent_ptr: np.ndarray  # int64: passage -> its hashes
+    sent: np.ndarray  # uint32: sorted unique 3-shingle hashes of each passage
+    vocab: list[str]  # term id -> term
+    w_ptr: np.ndarray  # int64
+    w_ids: (
+        np.ndarray
+    )  # int32: every term of an article (words and header headline), first-seen order
+    w_counts: np.ndarray  # int64: … and how often it occurs (dropped once weighed)
+    headlines: list[tuple[str, ...]]  # the terms of a headline given in the header, in order
+    # filled by weigh_terms:
+    t_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    t_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # weighted terms
+    t_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))  # L2-normalised
+    spec_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    spec_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # sorted
+    top_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    top_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # best first
+    slots: list[tuple[str, ...] | None] = field(default_factory=list)  # see match._slots
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def row(self, i: int) -> Features:
+        return Features(self, i)
+
+
+class Features:
+    """One article's row of a :class:`FeatureTable`: arrays are views, sets and dicts are made
+    when asked for (the matcher asks for them for the few pairs that need them)."""
+
+    __slots__ = ("_i", "_t")
+
+    def __init__(self, table: FeatureTable, i: int) -> None:
+        self._t = table
+        self._i = i
+
+    @property
+    def tokens(self) -> int:
+        return int(self._t.tokens[self._i])
+
+    @property
+    def shingles(self) -> np.ndarray:
+        t, i = self._t, self._i
+        return t.sh[t.sh_ptr[i] : t.sh_ptr[i + 1]]
+
+    @property
+    def passages(self) -> list[np.ndarray]:
+        t, i = self._t, self._i
+        ptr = t.sent_ptr
+        return [t.sent[ptr[s] : ptr[s + 1]] for s in range(t.ps_ptr[i], t.ps_ptr[i + 1])]
+
+    @property
+    def passage_count(self) -> int:
+        t, i = self._t, self._i
+        return int(t.ps_ptr[i + 1] - t.ps_ptr[i])
+
+    @property
+    def terms(self) -> dict[str, float]:
+        """TF-IDF weights, L2-normalised (terms in more articles than the cap left out)."""
+        t, i = self._t, self._i
+        lo, hi = t.t_ptr[i], t.t_ptr[i + 1]
+        v = t.vocab
+        return {
+            v[k]: w for k, w in zip(t.t_ids[lo:hi].tolist(), t.t_w[lo:hi].tolist(), strict=True)
+        }
+
+    @property
+    def top_ids(self) -> np.ndarray:
+        t, i = self._t, self._i
+        return t.top_ids[t.top_ptr[i] : t.top_ptr[i + 1]]
+
+    @property
+    def top_terms(self) -> list[str]:
+        v = self._t.vocab
+        return [v[k] for k in self.top_ids.tolist()]
+
+    @property
+    def specific_ids(self) -> np.ndarray:
+        """Specifics: terms rare both in the language and in the run (names, figures)."""
+        t, i = self._t, self._i
+        return t.spec_ids[t.spec_ptr[i] : t.spec_ptr[i + 1]]
+
+    @property
+    def specific(self) -> frozenset[str]:
+        v = self._t.vocab
+        return frozenset(v[k] for k in self.specific_ids.tolist())
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        return self._t.headlines[self._i]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every term of the article before weighting (what a headline's slots are looked up in)."""
+        t, i = self._t, self._i
+        v = t.vocab
+        return frozenset(v[k] for k in t.w_ids[t.w_ptr[i] : t.w_ptr[i + 1]].tolist())
+
+    @property
+    def slots(self) -> tuple[str, ...] | None:
+        return self._t.slots[self._i]
+
+    @slots.setter
+    def slots(self, value: tuple[str, ...]) -> None:
+        self._t.slots[self._i] = value
 
 
 def _is_term(t: str) -> bool:
@@ -338,109 +470,295 @@ def build_features(
     shingle_size: int,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
-) -> list[Features]:
-    """Tokenise every article once; shingles and passages are hashed with numpy. With several
-    jobs, forked workers take ranges of the list (results in order: identical output)."""
+) -> FeatureTable:
+    """Tokenise every article once; shingles, passages and term counts as columns. With several
+    jobs, forked workers take ranges of the list and send back their columns (results in order:
+    identical output); the ranges' vocabularies are merged into one."""
     from .parallel import SHARED, ordered_map
 
     step = 256
     ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
     SHARED["articles"] = articles
     try:
-        feats: list[Features] = []
+        parts: list[FeatureTable] = []
+        done = 0
         work = partial(_features_of_range, shingle_size=shingle_size)
         for part in ordered_map(work, ranges, jobs, chunksize=1, min_items=2):
-            feats.extend(part)
+            parts.append(part)
+            done += len(part)
             if progress is not None:
-                progress("sketch", len(feats), len(articles))
-        return feats
+                progress("sketch", done, len(articles))
+        return _concat(parts)
     finally:
         SHARED.pop("articles", None)
 
 
-def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> list[Features]:
+def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> FeatureTable:
     from .parallel import SHARED
 
     lo, hi = bounds
     return _features(SHARED["articles"][lo:hi], shingle_size)
 
 
-def _features(articles: list[Article], shingle_size: int) -> list[Features]:
-    hasher = TokenHasher()
-    feats: list[Features] = []
+def _ptr(lengths: np.ndarray) -> np.ndarray:
+    """CSR pointers of consecutive segments of these lengths."""
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+def _concat(parts: list[FeatureTable]) -> FeatureTable:
+    """One table of consecutive ranges' tables, their term ids mapped to one vocabulary."""
+    index: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    for part in parts:
+        remap = np.fromiter(
+            (index.setdefault(t, len(index)) for t in part.vocab), np.int32, len(part.vocab)
+        )
+        ids.append(remap[part.w_ids])
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        got = [getattr(p, name) for p in parts]
+        return np.concatenate(got).astype(dtype, copy=False) if got else np.zeros(0, dtype)
+
+    def ptr(name: str) -> np.ndarray:
+        return _ptr(cat_lengths(name))
+
+    def cat_lengths(name: str) -> np.ndarray:
+        got = [np.diff(getattr(p, name)) for p in parts]
+        return np.concatenate(got) if got else np.zeros(0, np.int64)
+
+    return FeatureTable(
+        tokens=cat("tokens", np.int64),
+        sh_ptr=ptr("sh_ptr"),
+        sh=cat("sh", np.uint32),
+        ps_ptr=ptr("ps_ptr"),
+        sent_ptr=ptr("sent_ptr"),
+        sent=cat("sent", np.uint32),
+        vocab=list(index),
+        w_ptr=ptr("w_ptr"),
+        w_ids=np.concatenate(ids) if ids else np.zeros(0, np.int32),
+        w_counts=cat("w_counts", np.int64),
+        headlines=[h for p in parts for h in p.headlines],
+        slots=[None] * sum(len(p) for p in parts),
+    )
+
+
+def _features(articles: list[Article], shingle_size: int) -> FeatureTable:
+    """The columns of a range of articles: every token of the range in one stream (sentence
+    by sentence, article by article), token ids from one vocabulary, and the shingles, passages
+    and term counts of all articles at once from that stream."""
+    words: list[str] = []  # every token of the range, in order
+    sent_len: list[int] = []  # tokens of each sentence (sentences without a word left out)
+    art_sents: list[int] = []  # sentences of each article
+    heads: list[list[str]] = []  # tokens of a headline given in the header
     for art in articles:
-        toks = tokens(art.text())
-        th = hasher(toks)
-        sh = shingle_hashes(th, shingle_size)
-        passages: list[np.ndarray] = []
-        seen: set[bytes] = set()
+        before = len(sent_len)
         for para in art.body:
             for sent in sentences(para):
-                st = tokens(sent)
-                if len(st) >= PASSAGE_MIN_TOKENS:
-                    psh = shingle_hashes(hasher(st), PASSAGE_SHINGLE)
-                    key = psh.tobytes()
-                    if key in seen:
-                        continue  # a sentence repeated within one article counts once
+                st = tokens(sent)  # an article's tokens are its sentences' tokens, in order
+                if st:
+                    words.extend(st)
+                    sent_len.append(len(st))
+        art_sents.append(len(sent_len) - before)
+        head = art.headline
+        heads.append(tokens(head.value) if head.source == "header" and head.value else [])
+    index = {t: i for i, t in enumerate(dict.fromkeys(chain(words, chain.from_iterable(heads))))}
+    vocab = [intern(t) for t in index]  # one string object per distinct term across the run
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+    hashes = np.fromiter(map(token_hash, vocab), dtype=np.uint64, count=len(vocab))[ids]
+    slen = np.asarray(sent_len, dtype=np.int64)
+    sents_per_art = np.asarray(art_sents, dtype=np.int64)
+    art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
+    art_len = np.bincount(art_of_sent, weights=slen, minlength=len(articles)).astype(np.int64)
+    shingles = _segment_shingles(hashes, art_len, shingle_size)
+    long = slen >= PASSAGE_MIN_TOKENS
+    sent_sets = _segment_shingles(hashes, np.where(long, slen, 0), PASSAGE_SHINGLE, skip=slen)
+    is_term = np.fromiter(map(_is_term, vocab), dtype=bool, count=len(vocab))
+    w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, is_term, len(vocab))
+    passages: list[np.ndarray] = []
+    per_art: list[int] = []
+    first = 0
+    for a in range(len(articles)):
+        seen: set[bytes] = set()
+        for s in range(first, first + art_sents[a]):
+            if long[s]:
+                key = sent_sets[s].tobytes()
+                if key not in seen:  # a sentence repeated within one article counts once
                     seen.add(key)
-                    passages.append(psh)
-        # terms: the body's words and figures, plus a headline given in the header (it often
-        # holds the only mention of who the story is about)
-        head = (
-            tokens(art.headline.value)
-            if art.headline.source == "header" and art.headline.value
-            else []
+                    passages.append(sent_sets[s])
+        per_art.append(len(seen))
+        first += art_sents[a]
+    sizes = np.fromiter(map(len, shingles), dtype=np.int64, count=len(shingles))
+    psizes = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
+    return FeatureTable(
+        tokens=art_len,
+        sh_ptr=_ptr(sizes),
+        sh=np.concatenate(shingles).astype(np.uint32) if shingles else np.zeros(0, np.uint32),
+        ps_ptr=_ptr(np.asarray(per_art, dtype=np.int64)),
+        sent_ptr=_ptr(psizes),
+        sent=np.concatenate(passages).astype(np.uint32) if passages else np.zeros(0, np.uint32),
+        vocab=vocab,
+        w_ptr=w_ptr,
+        w_ids=w_ids,
+        w_counts=w_counts,
+        headlines=[tuple(dict.fromkeys(intern(t) for t in h if _is_term(t))) for h in heads],
+    )
+
+
+def _segment_shingles(
+    hashes: np.ndarray, lengths: np.ndarray, k: int, skip: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """:func:`shingle_hashes` of consecutive segments of one token-hash stream, all at once.
+
+    Segment ``i`` is ``lengths[i]`` tokens long and starts after ``skip[:i]`` tokens (``skip``
+    defaults to ``lengths``: segments back to back); a segment of length 0 gets no shingles.
+    Windows that would cross into the next segment are dropped; a segment shorter than ``k``
+    is one shingle of all its tokens, as :func:`shingle_hashes` makes it."""
+    skip = lengths if skip is None else skip
+    starts = np.r_[0, np.cumsum(skip)[:-1]].astype(np.int64) if len(skip) else skip
+    out: list[np.ndarray] = [_EMPTY] * len(lengths)
+    n = len(hashes)
+    if n >= k:
+        m = n - k + 1
+        acc = np.zeros(m, dtype=np.uint64)
+        for j in range(k):
+            acc = acc ^ (hashes[j : j + m] * _MIX[j])
+            acc = (acc ^ (acc >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+        acc ^= acc >> np.uint64(32)
+        acc &= np.uint64(0xFFFFFFFF)
+        full = np.flatnonzero(lengths >= k)
+        windows = lengths[full] - k + 1
+        owner = np.repeat(full, windows)
+        pos = np.repeat(starts[full] - np.r_[0, np.cumsum(windows)[:-1]], windows) + np.arange(
+            int(windows.sum()), dtype=np.int64
         )
-        counts = Counter(t for t in toks + head if _is_term(t))
-        # one string object per distinct term across the run (dict keys are most of the memory)
-        f = Features(len(toks), sh, passages, {intern(t): c for t, c in counts.items()})
-        f.headline = tuple(dict.fromkeys(intern(t) for t in head if _is_term(t)))
-        feats.append(f)
-    return feats
+        keys = unique((owner.astype(np.uint64) << np.uint64(32)) | acc[pos])
+        seg = (keys >> np.uint64(32)).astype(np.int64)
+        cuts = np.searchsorted(seg, full)
+        ends = np.searchsorted(seg, full, side="right")
+        vals = keys & np.uint64(0xFFFFFFFF)
+        for i, lo, hi in zip(full.tolist(), cuts.tolist(), ends.tolist(), strict=True):
+            out[i] = vals[lo:hi]
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
+        out[i] = shingle_hashes(hashes[starts[i] : starts[i] + lengths[i]], k)
+    return out
+
+
+def _term_counts(
+    ids: np.ndarray,
+    art_len: np.ndarray,
+    heads: list[list[str]],
+    index: dict[str, int],
+    is_term: np.ndarray,
+    size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each article's term counts (its words and figures, then its header headline's) as CSR
+    columns (pointers, term ids, counts), terms in the order they first occur, as a
+    :class:`collections.Counter` over the tokens orders them."""
+    head_len = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
+    head_ids = np.fromiter(
+        map(index.__getitem__, chain.from_iterable(heads)),
+        dtype=np.int64,
+        count=int(head_len.sum()),
+    )
+    # one stream: article 0's body then its headline, article 1's body then its headline, …
+    both = np.empty(len(ids) + len(head_ids), dtype=np.int64)
+    owner = np.repeat(np.arange(len(heads), dtype=np.int64), art_len + head_len)
+    is_head = np.zeros(len(both), dtype=bool)
+    head_starts = np.cumsum(art_len + head_len) - head_len
+    head_pos = np.repeat(head_starts - np.r_[0, np.cumsum(head_len)[:-1]], head_len) + np.arange(
+        len(head_ids), dtype=np.int64
+    )
+    is_head[head_pos] = True
+    both[is_head] = head_ids
+    both[~is_head] = ids
+    keep = is_term[both]
+    v = max(1, size)
+    keys = owner[keep] * v + both[keep]
+    uniq, first, counts = unique_first_counts(keys)
+    order = np.lexsort((first, uniq // v))
+    uniq, counts = uniq[order], counts[order]
+    ptr = np.searchsorted(uniq // v, np.arange(len(heads) + 1)).astype(np.int64)
+    return ptr, (uniq % v).astype(np.int32), counts.astype(np.int64)
 
 
 def weigh_terms(
-    feats: list[Features], days: list[int | None] | None = None, k: int = TERMS_K
+    table: FeatureTable, days: list[int | None] | None = None, k: int = TERMS_K
 ) -> None:
     """Turn raw term counts into L2-normalised TF-IDF weights (sublinear tf; idf from the run's
     document frequencies smoothed by the language's, :func:`newsdedup.background.idf`) and pick
-    each article's ``k`` most distinctive terms.
+    each article's ``k`` most distinctive terms and its specifics.
 
     With dates for at least three distinct days, a term's idf is also scaled by how bursty it
     is: news names and figures cluster on a few days, the vocabulary of recurring templates
-    (dividend notices, market reports) turns up every day. Undated articles add no day."""
+    (dividend notices, market reports) turns up every day. Undated articles add no day.
+
+    Each distinct term's idf is worked out once; an article's weights keep its terms' order, and
+    its norm is summed in that order."""
     from .background import background_df
     from .background import idf as smoothed_idf
     from .background import prepare as prepare_background
 
-    df: Counter[str] = Counter()
-    term_days: dict[str, set[int]] = {}
-    for i, f in enumerate(feats):
-        df.update(f.terms.keys())
-        d = days[i] if days else None
-        if d is not None:
-            for t in f.terms:
-                term_days.setdefault(t, set()).add(d)
-    n = len(feats)
-    all_days = len({d for d in (days or []) if d is not None})
-    prepare_background(len(df))
-    idf = {t: smoothed_idf(t, d, n) for t, d in df.items()}
-    common = {t: background_df(t) >= SPECIFIC_MAX_BG for t in df}  # once per distinct term
+    n = len(table)
+    vocab = table.vocab
+    ids = table.w_ids.astype(np.int64)
+    counts = table.w_counts
+    sizes = np.diff(table.w_ptr)
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    df = np.bincount(ids, minlength=len(vocab))
+    prepare_background(len(vocab))
+    idf = np.array(
+        [smoothed_idf(t, d, n) for t, d in zip(vocab, df.tolist(), strict=True)], dtype=np.float64
+    )
+    common = np.fromiter(
+        (background_df(t) >= SPECIFIC_MAX_BG for t in vocab), dtype=bool, count=len(vocab)
+    )
+    day_of = np.fromiter(
+        ((-1 if d is None else d) for d in (days or [None] * n)), dtype=np.int64, count=n
+    )
+    dated_days = unique(day_of[day_of >= 0])
+    all_days = len(dated_days)
     if all_days >= 3:
         top = math.log(all_days + 1) + 1.0
-        for t, seen in term_days.items():
-            idf[t] *= (math.log((all_days + 1) / (len(seen) + 1)) + 1.0) / top
+        rows = day_of[owner] >= 0
+        slot = np.searchsorted(dated_days, day_of[owner[rows]])
+        seen = np.bincount(unique(ids[rows] * all_days + slot) // all_days, minlength=len(vocab))
+        factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
+        idf = np.where(seen > 0, idf * np.asarray(factor)[seen], idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
-    for f in feats:
-        f.words = frozenset(f.terms)
-        f.specific = frozenset(t for t in f.terms if df[t] <= spec_cap and not common[t])
-        # terms in more articles than the cap are the run's common vocabulary (and templates'):
-        # they neither count in the cosine nor serve as distinctive terms
-        w = {t: (1.0 + math.log(c)) * idf[t] for t, c in f.terms.items() if df[t] <= cap}
-        norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-        f.terms = {intern(t): v / norm for t, v in w.items()}  # shared keys (workers' copies)
-        f.top_terms = sorted(w, key=lambda t: (-w[t], t))[:k]
+    # specifics, sorted by id within each article
+    spec = ((df <= spec_cap) & ~common)[ids]
+    spec_rows = np.flatnonzero(spec)
+    spec_rows = spec_rows[np.lexsort((ids[spec_rows], owner[spec_rows]))]
+    table.spec_ids = ids[spec_rows].astype(np.int32)
+    table.spec_ptr = _ptr(np.bincount(owner[spec_rows], minlength=n))
+    # terms in more articles than the cap are the run's common vocabulary (and templates'):
+    # they neither count in the cosine nor serve as distinctive terms
+    kept = np.flatnonzero(df[ids] <= cap)
+    logs = np.array([0.0] + [math.log(c) for c in range(1, int(counts.max(initial=1)) + 1)])
+    weight = (1.0 + logs[counts[kept]]) * idf[ids[kept]]
+    kept_owner = owner[kept]
+    t_ptr = _ptr(np.bincount(kept_owner, minlength=n))
+    square = (weight * weight).tolist()
+    bounds = t_ptr.tolist()
+    norms = np.array(
+        [math.sqrt(sum(square[bounds[a] : bounds[a + 1]])) or 1.0 for a in range(n)],
+        dtype=np.float64,
+    )
+    table.t_ptr = t_ptr
+    table.t_ids = ids[kept].astype(np.int32)
+    table.t_w = weight / norms[kept_owner]
+    # most distinctive first, ties by the term itself
+    alpha = np.empty(len(vocab), dtype=np.int64)
+    alpha[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
+    order = np.lexsort((alpha[table.t_ids], -weight, kept_owner))
+    rank = np.arange(len(order)) - t_ptr[kept_owner[order]]
+    best = order[rank < k]
+    table.top_ids = table.t_ids[best]
+    table.top_ptr = _ptr(np.bincount(kept_owner[best], minlength=n))
+    table.w_counts = np.zeros(0, np.int64)  # counts are weights now
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
