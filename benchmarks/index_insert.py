@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from newsdedup.ingest import discover, read_document  # noqa: E402
 from newsdedup.normalise import parse  # noqa: E402
-from newsdedup.pipeline import _day  # noqa: E402
 from newsdedup.settings import Settings  # noqa: E402
-from newsdedup.state import LocalState, Row, encode_article  # noqa: E402
+from newsdedup.store import Row, encode_article  # noqa: E402
+from newsdedup.store.incremental import day  # noqa: E402
+from newsdedup.store.sqlite import SQLiteStore  # noqa: E402
 
 
 def _items(corpus: str, settings: Settings) -> list:
@@ -39,7 +40,7 @@ def _items(corpus: str, settings: Settings) -> list:
         except Exception:
             continue
         key = os.fsencode(os.path.realpath(found.ospath))
-        row = Row(key, os.fsencode(found.ospath), art.doc.size, 0, art.doc.sha256, "", _day(art))
+        row = Row(key, os.fsencode(found.ospath), art.doc.size, 0, art.doc.sha256, "", day(art))
         items.append((row, art, encode_article(art)))
     return items
 
@@ -60,7 +61,7 @@ def main() -> None:
     n = len(items)
     print(f"{n} articles from {corpus}")
     with tempfile.TemporaryDirectory() as tmp:
-        with LocalState(os.path.join(tmp, "s.db"), settings) as local:
+        with SQLiteStore(os.path.join(tmp, "s.db"), settings) as local:
             t = _timed(local, items)
         print(f"local SQLite state : {t:6.2f} s  {n / t:8,.0f} articles/s")
         exe = shutil.which("redis-server")
@@ -76,12 +77,13 @@ def main() -> None:
         )  # fmt: skip
         try:
             time.sleep(0.5)
-            from newsdedup.redisindex import RedisIndex
+            from newsdedup.store.redis import RedisStore
 
-            with RedisIndex(f"redis://127.0.0.1:{port}/0", "bench", settings) as index:
+            with RedisStore(f"redis://127.0.0.1:{port}/0", "bench", settings) as index:
                 t_write = _timed(index, items)
                 start = time.perf_counter()
-                index.articles()  # takes the lock and indexes what was written
+                with index.locked():
+                    index.articles()  # indexes what was written
                 t_lsh = time.perf_counter() - start
                 t = t_write + t_lsh
                 print(f"Redis index        : {t:6.2f} s  {n / t:8,.0f} articles/s "

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .cluster import Story
     from .match import Link
     from .merge import Entry
-    from .state import Store
+    from .store import Store
 
 __version__ = "0.1.0"
 
@@ -51,7 +51,7 @@ def find_stories(
 ) -> Result:
     """Read every article under ``paths`` (files or folders), and find its stories.
 
-    With ``store`` (an open :class:`newsdedup.state.LocalState` or another store), only new or
+    With ``store`` (an open :class:`newsdedup.store.SQLiteStore` or another store), only new or
     changed files are read, the stories cover every article the store holds, and
     ``Result.changed`` names those that are new or grew. ``progress(stage, done, total)`` is
     called as the work advances. Inputs that cannot be used are in ``Result.skipped``; a bad

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -15,27 +13,22 @@ from .ingest import (
     Found,
     PassedOver,
     discover,
-    display_path,
     document_from_bytes,
-    read_document,
     read_inputs,
 )
 from .model import Article, Skipped
 from .normalise import finalise, parse
 from .parallel import ordered_map
 from .settings import Settings
-from .web import container_kind
 
 if TYPE_CHECKING:
     from .cluster import Story
     from .match import Link
     from .merge import Entry
-    from .state import Row, Store
+    from .store import Store
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
 Progress = Callable[[str, int, int], None]
-
-_BATCH = 256  # parsed articles committed to a state per transaction
 
 
 @dataclass
@@ -84,15 +77,19 @@ def load(
     """Read and normalise every file under ``paths``; bad files land in ``skipped``. A path
     ``-`` is one article whose bytes are ``stdin`` (read by the caller).
 
-    With ``state`` (a :class:`newsdedup.state.LocalState` or another store with its methods),
-    only new or changed files are read; the corpus is every file the store holds."""
+    With ``state`` (a :class:`newsdedup.store.Store`, see :func:`newsdedup.store.open_store`),
+    only new or changed files are read; the corpus is every file the store holds, and the
+    store's lock is held from reading it until :func:`find_stories_in` saves its stories (or the
+    store is closed)."""
     tick = progress or _quiet
     paths = list(paths)
     if state is not None and STDIN in paths:
         raise UsageError("'-' (an article on standard input) cannot be kept in a state")
     items, passed = discover_counted(paths, settings)
     if state is not None:
-        corpus = _load_incremental(items, settings, state, tick)
+        from .store.incremental import load_stored
+
+        corpus = load_stored(items, settings, state, tick)
         corpus.passed_over = passed
         return corpus
     articles: list[Article] = []
@@ -120,150 +117,6 @@ def _read_parse(
     return [
         d if isinstance(d, Skipped) else parse(d, settings) for d in read_inputs(item, settings)
     ]
-
-
-def _load_incremental(
-    items: list[Found | Skipped], settings: Settings, state: Store, tick: Progress
-) -> Corpus:
-    from .state import Row, decode_article, encode_article, parse_key
-
-    st_ = state
-    known: dict[bytes, Row] = st_.rows()
-    fresh: set[bytes] = set()
-    pending: list[tuple[Row, Article, bytes]] = []
-    touched: list[Row] = []
-    gone: list[bytes] = []
-    skipped: list[Skipped] = []
-    for n, item in enumerate(items, 1):
-        tick("read", n, len(items))
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        key = st_.key_for(os.fsencode(os.path.realpath(item.ospath)))
-        ospath = os.fsencode(item.ospath)
-        pk = parse_key(settings, display_path(item.ospath), display_path(item.rel))
-        row = known.get(key)
-        try:
-            st = os.stat(item.ospath)
-        except OSError:
-            st = None
-        if container_kind(item.rel) is not None:
-            items_put, bad, old = _container(item, settings, known, key, ospath, pk, st)
-            skipped.extend(bad)
-            gone.extend(old)
-            for new, art in items_put:
-                pending.append((new, art, encode_article(art)))
-                fresh.add(new.key)
-            if len(pending) >= _BATCH:
-                st_.put(pending)
-                pending = []
-            continue
-        if (
-            row is not None
-            and st is not None
-            and (row.size, row.mtime_ns, row.parse_key, row.ospath)
-            == (st.st_size, st.st_mtime_ns, pk, ospath)
-        ):
-            continue  # unchanged: not even read
-        try:
-            doc = read_document(item, settings)
-        except InputError as exc:
-            skipped.append(Skipped(exc.path, exc.reason))
-            if row is not None:
-                gone.append(key)  # a file that went bad leaves the store (and is reported)
-            continue
-        size = st.st_size if st else doc.size
-        mtime_ns = st.st_mtime_ns if st else 0
-        if row is not None and row.sha256 == doc.sha256 and row.parse_key == pk:
-            touched.append(replace(row, ospath=ospath, size=size, mtime_ns=mtime_ns))
-            continue  # same bytes, new time stamp
-        art = parse(doc, settings)
-        new = Row(key, ospath, size, mtime_ns, doc.sha256, pk, _day(art))
-        pending.append((new, art, encode_article(art)))
-        fresh.add(key)
-        if len(pending) >= _BATCH:
-            st_.put(pending)
-            pending = []
-    if pending:
-        st_.put(pending)
-    if touched:
-        st_.touch(touched)
-    # files that are gone from the disk leave the store; files merely not named this run stay
-    for key, row in known.items():
-        where = st_.local_path(row)
-        if key not in fresh and where is not None and not os.path.exists(where):
-            gone.append(key)
-    if gone:
-        st_.remove(gone)
-    keys: list[bytes] = []
-    articles: list[Article] = []
-    stored = list(st_.articles())
-    for n, (key, _ospath, blob) in enumerate(stored, 1):
-        keys.append(key)
-        articles.append(decode_article(blob))
-        tick("load", n, len(stored))
-    corpus = Corpus(finalise(articles, settings), skipped, keys)
-    corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
-    return corpus
-
-
-def _container(
-    item: Found,
-    settings: Settings,
-    known: dict[bytes, Row],
-    key: bytes,
-    ospath: bytes,
-    pk: str,
-    st: os.stat_result | None,
-) -> tuple[list[tuple[Row, Article]], list[Skipped], list[bytes]]:
-    """A container file with a state: each record is a row keyed by the file's key, NUL and
-    its place in the file. An unchanged file (every row's size, time, parse key and path as
-    now) is not read; a changed one is read whole and replaces all of its rows.
-
-    Returns the rows to store, the records skipped, and the keys of rows to drop."""
-    from .state import Row
-
-    prefix = key + b"\0"
-    mine = [k for k in known if k.startswith(prefix)]
-    if (
-        mine
-        and st is not None
-        and all(
-            (known[k].size, known[k].mtime_ns, known[k].parse_key, known[k].ospath)
-            == (st.st_size, st.st_mtime_ns, pk, ospath)
-            for k in mine
-        )
-    ):
-        return [], [], []
-    size = st.st_size if st else 0
-    mtime_ns = st.st_mtime_ns if st else 0
-    rows: list[tuple[Row, Article]] = []
-    bad: list[Skipped] = []
-    for n, doc in enumerate(read_inputs(item, settings)):
-        if isinstance(doc, Skipped):
-            bad.append(doc)
-            continue
-        art = parse(doc, settings)
-        rkey = prefix + b"%09d" % n  # zero-padded: rows sort in file order
-        rows.append((Row(rkey, ospath, size, mtime_ns, doc.sha256, pk, _day(art)), art))
-    kept = {r.key for r, _ in rows}
-    return rows, bad, [k for k in mine if k not in kept]
-
-
-def _day(art: Article) -> str:
-    """The day an article counts as for pruning: its date; for an ambiguous numeric date
-    (12/07/99, settled only later by its outlet's other files) the later of its two readings;
-    else its file's modification day."""
-    if art.date.value:
-        return art.date.value[:10]
-    if art.pending_date is not None:
-        from .dates import make_iso
-
-        first, second, year = art.pending_date[:3]
-        days = [d for d in (make_iso(year, second, first), make_iso(year, first, second)) if d]
-        if days:
-            return max(days)[:10]
-    return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
 
 
 @dataclass
@@ -329,35 +182,17 @@ def find_stories_in(
     state: Store | None = None,
     progress: Progress | None = None,
 ) -> Result:
-    """Link and cluster the corpus' articles into stories; with ``state``, record the stories
-    and say which are new or grew since the last run."""
+    """Link and cluster the corpus' articles into stories; with ``state`` (the store the
+    corpus was loaded from), reuse or extend the links of the last run, record the stories and
+    say which are new or grew since the last run."""
     from .cluster import cluster
     from .match import find_links
 
+    if state is not None:
+        from .store.incremental import find_stories_stored
+
+        return find_stories_stored(corpus, settings, state, progress)
     tick = progress or _quiet
     links = find_links(corpus.articles, settings, progress)
     tick("cluster", 0, 0)
-    result = Result(corpus, links, cluster(corpus.articles, links, settings))
-    if state is not None:
-        result.changed = record_stories(result, state)
-    return result
-
-
-def record_stories(result: Result, state: Store) -> set[str]:
-    """Save the story of every stored article; return the stories that are new or grew: those
-    with an article new or changed in this run, or made of articles of several earlier stories."""
-    before: dict[bytes, str] = state.assignments()
-    keys = result.corpus.keys
-    changed: set[str] = set()
-    now: dict[bytes, str] = {}
-    for story in result.stories:
-        earlier: set[str | None] = set()
-        for m in story.members:
-            now[keys[m]] = story.id
-            earlier.add(before.get(keys[m]))
-            if m in result.corpus.fresh:
-                earlier.add(None)
-        if None in earlier or len(earlier) > 1:
-            changed.add(story.id)
-    state.save_assignments(now)
-    return changed
+    return Result(corpus, links, cluster(corpus.articles, links, settings))

@@ -341,16 +341,16 @@ def test_pages_export_and_archive_give_the_stories_of_the_plain_texts(
 
 
 def test_state_with_a_container_reads_it_once_and_matches_a_batch_run(tmp_path: Path) -> None:
-    from newsdedup.state import LocalState
+    from newsdedup.store.sqlite import SQLiteStore
 
     feed = tmp_path / "in" / "feed.jsonl"
     feed.parent.mkdir()
     feed.write_text("".join(json.dumps(r) + "\n" for r in _records()))
     s = Settings()
     batch = [(a.path, a.id) for a in load([str(feed.parent)], s).articles]
-    with LocalState(str(tmp_path / "st.db"), s) as st:
+    with SQLiteStore(str(tmp_path / "st.db"), s) as st:
         first = load([str(feed.parent)], s, st)
-    with LocalState(str(tmp_path / "st.db"), s) as st:
+    with SQLiteStore(str(tmp_path / "st.db"), s) as st:
         second = load([str(feed.parent)], s, st)
     assert (
         [(a.path, a.id) for a in first.articles]
@@ -359,11 +359,11 @@ def test_state_with_a_container_reads_it_once_and_matches_a_batch_run(tmp_path: 
     )
     assert len(first.fresh) == 2 and second.fresh == set() and len(first.skipped) == 3
     feed.write_text(json.dumps({"text": BODY[1]}) + "\n")
-    with LocalState(str(tmp_path / "st.db"), s) as st:
+    with SQLiteStore(str(tmp_path / "st.db"), s) as st:
         third = load([str(feed.parent)], s, st)
     assert [a.path for a in third.articles] == [f"{feed}:1"] and third.articles[0].body == [BODY[1]]
     feed.unlink()
-    with LocalState(str(tmp_path / "st.db"), s) as st:
+    with SQLiteStore(str(tmp_path / "st.db"), s) as st:
         assert load([str(feed.parent)], s, st).articles == []
 
 

@@ -55,10 +55,7 @@ from .progress import Bar, progress_wanted
 if TYPE_CHECKING:
     from ..merge import Entry
     from ..pipeline import Result
-    from ..redisindex import RedisIndex
-    from ..state import LocalState
-
-    Store = LocalState | RedisIndex
+    from ..store import Store
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,26 +65,17 @@ if TYPE_CHECKING:
 @contextlib.contextmanager
 def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
     """The run's store: a local SQLite state (--state), Redis (--index), or none."""
-    if o.state is not None and o.index is not None:
-        raise UsageError("--state and --index are two homes for one store: give one")
-    store: Store
-    if o.index is not None:
-        from ..redisindex import RedisIndex
+    from ..store import open_store as open_backend
 
-        store = RedisIndex(
-            o.index, o.index_prefix or "newsdedup", settings, o.wait, o.rebuild_state
-        )
-    elif o.state is not None:
-        from ..state import LocalState
-
-        store = LocalState(str(o.state), settings, o.wait, o.rebuild_state)
-    else:
+    store = open_backend(
+        None if o.state is None else str(o.state), o.index, settings, wait=o.wait,
+        rebuild=o.rebuild_state, prefix=o.index_prefix,
+    )  # fmt: skip
+    if store is None:
         yield None
         return
-    try:
+    with store:
         yield store
-    finally:
-        store.close()
 
 
 def find(
@@ -375,7 +363,7 @@ def index_prune(*, o: Options) -> None:
     with open_store(o, settings_from(o)) as store:
         assert store is not None
         if o.dry_run:
-            from ..state import prunable
+            from ..store import prunable
 
             old = prunable(store.rows().values(), cutoff)
             with output(None) as out:

@@ -1,19 +1,20 @@
-"""The shared index: the incremental state kept in Redis, for several machines.
-
-The same interface as :class:`newsdedup.state.LocalState`, so every command works the same with
-``--index redis://HOST:PORT/DB``. Keys (``P`` is ``--index-prefix``):
+"""The shared index (``--index redis://HOST:PORT/DB``): the store kept in Redis, for several
+machines. Keys (``P`` is ``--index-prefix``):
 
 * ``P:meta`` (hash): schema and the sketch parameters the index is bound to, run count;
-* ``P:files`` (hash): file key → its row (JSON: path, size, mtime, SHA-256, day, host);
+* ``P:files`` (hash): file key → its row (JSON: path, size, mtime, SHA-256, day, pruned);
 * ``P:art`` (hash): file key → the normalised article (zlib-compressed JSON);
 * ``P:sig`` (hash): file key → its document MinHash signature (uint32 × num_perm);
 * ``P:assign`` (hash): file key → story id at the last run;
+* ``P:matched`` (hash): file key → SHA-256 of each article the last run's links were computed
+  over; ``P:links`` (hash): ``key_a`` NUL SOH ``key_b`` → the link's fields (JSON); the
+  fingerprint of what they were computed from is ``matched`` in ``P:meta``;
 * ``P:lsh…``: datasketch's own ``MinHashLSH`` Redis storage over the document signatures
   (basename ``P:lsh``), filled with insertion sessions (buffered pipelines);
 * ``P:lsh-pending`` (set): keys stored but not yet in the LSH (the LSH is written after the
   article, so a run killed in between leaves them here and the next run finishes the work);
-* ``P:lock``: held while a run computes the stories (SET NX with a renewed expiry), so the last
-  run to finish has seen every article written before it started computing.
+* ``P:lock``: the store's lock (SET NX with an expiry that a live holder renews and a dead
+  one lets lapse).
 
 A file's key is ``host`` NUL ``real path``: machines never overwrite each other's files, and a
 machine drops only its own deleted files. Article writes from several machines at once go to
@@ -26,29 +27,36 @@ import contextlib
 import json
 import socket
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import NewsdedupError, UsageError
-from .model import Article
-from .settings import Settings
-from .state import (
-    BOUND_SETTINGS,
-    SCHEMA_VERSION,
-    Row,
-    StateError,
-    check_bound,
-    order_key,
-)
+from ..errors import NewsdedupError, UsageError
+from ..model import Article
+from ..settings import Settings
+from .base import Matching, Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
 
 T = TypeVar("T")
 
-LOCK_TTL_MS = 30_000  # a dead run's lock expires after this; a live run renews it
+#: a dead run's lock expires after this; a live run renews it every third of it. Long enough
+#: that a run stalled by a busy machine for a few seconds keeps it, short enough that the next
+#: cron run after a crash does not wait long
+LOCK_TTL_MS = 30_000
+#: retries of a lost connection (exponential back-off capped at 2 s: about 10 s in all), enough
+#: to ride out a Redis restart or fail-over
 _RETRIES = 6
+#: articles read per HMGET: large enough to amortise a round trip, small enough to keep one
+#: reply's buffer small
+_READ_CHUNK = 2000
+#: signatures buffered per LSH insertion-session flush (datasketch's buffer_size)
+_LSH_BUFFER = 10_000
+#: keys deleted per DEL when a rebuild wipes the prefix (and measured per pipeline by stats)
+_WIPE_BATCH = 1000
+#: between the two keys of a link's field in ``P:links``: a key has a NUL only before a path
+#: ("/…") or a record number, never before SOH, so the pair splits back unambiguously
+_PAIR = b"\0\x01"
 
 
 class IndexUnavailable(StateError):
@@ -65,8 +73,11 @@ def _redis() -> Any:
     return redis
 
 
-class RedisIndex:
-    """The state of a run kept in Redis (use as a context manager)."""
+class RedisStore(Store):
+    """The state of a run kept in Redis."""
+
+    engine = "redis"
+    noun = "index"
 
     def __init__(
         self,
@@ -76,11 +87,13 @@ class RedisIndex:
         wait: float = 0.0,
         rebuild: bool = False,
     ) -> None:
+        super().__init__(wait)
         redis = _redis()
         from redis.backoff import ExponentialBackoff
         from redis.retry import Retry
 
-        self.url, self.prefix, self.settings, self.wait = url, prefix, settings, wait
+        self.url, self.prefix, self.settings = url, prefix, settings
+        self.location = f"{url} (prefix {prefix})"
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise UsageError(f"--index {url}: not a redis:// URL (redis://HOST:PORT/DB)")
         try:
@@ -103,19 +116,14 @@ class RedisIndex:
         self.k_meta, self.k_files, self.k_art = p + b":meta", p + b":files", p + b":art"
         self.k_sig, self.k_assign, self.k_lock = p + b":sig", p + b":assign", p + b":lock"
         self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
+        self.k_matched, self.k_links = p + b":matched", p + b":links"
         self._call("connect", self.r.ping)
         if rebuild:
-            self._call("rebuild", self._wipe)
-        self._call("check", self._check)
+            with self.locked():
+                self._call("rebuild", self._wipe)
+        self._call("check", self._bind)
 
-    def __enter__(self) -> RedisIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._unlock()
+    def _disconnect(self) -> None:
         with contextlib.suppress(Exception):
             self.r.close()
 
@@ -140,35 +148,43 @@ class RedisIndex:
     # -- parameters --------------------------------------------------------------------------
 
     def _wipe(self) -> None:
+        """Every key of the prefix but the lock this run holds."""
         pattern = self.prefix.replace("*", r"\*").encode() + b":*"
         batch: list[bytes] = []
-        for key in self.r.scan_iter(match=pattern, count=1000):
-            batch.append(key)
-            if len(batch) >= 1000:
+        for key in self.r.scan_iter(match=pattern, count=_WIPE_BATCH):
+            if key != self.k_lock:
+                batch.append(key)
+            if len(batch) >= _WIPE_BATCH:
                 self.r.delete(*batch)
                 batch = []
         if batch:
             self.r.delete(*batch)
 
-    def _check(self) -> None:
-        want = {name: str(getattr(self.settings, name)) for name in BOUND_SETTINGS}
+    def _bind(self) -> None:
+        want = bound_meta(self.settings)
         # the first run to arrive writes the parameters; a racing run reads them
-        if self.r.hsetnx(self.k_meta, "schema", str(SCHEMA_VERSION)):
+        if self.r.hsetnx(self.k_meta, "schema", want["schema"]):
             self.r.hset(self.k_meta, mapping={**want, "runs": 0, "created_by": "newsdedup"})
-        meta = {k.decode(): v.decode() for k, v in self.r.hgetall(self.k_meta).items()}
-        for _ in range(50):  # a racing creator writes the rest a moment later
-            if all(name in meta for name in BOUND_SETTINGS):
-                break
-            time.sleep(0.02)
-            meta = {k.decode(): v.decode() for k, v in self.r.hgetall(self.k_meta).items()}
-        check_bound(meta, self.settings, f"{self.url} (prefix {self.prefix})", "index")
+        meta: dict[str, str] = {}
+
+        def complete() -> bool:  # a racing creator writes the rest a moment later
+            meta.update(self.meta())
+            return all(name in meta for name in want)
+
+        with contextlib.suppress(StateError):
+            wait_for(complete, 1.0, lambda: StateError("incomplete meta"))
+        check_bound(meta, self.settings, self.location, self.noun)
+
+    def meta(self) -> dict[str, str]:
+        raw = self._call("read", self.r.hgetall, self.k_meta)
+        return {k.decode(): v.decode() for k, v in raw.items()}
 
     @property
     def lsh(self) -> Any:
         if self._lsh is None:
             from datasketch import MinHashLSH
 
-            from .match import DOC_LSH_THRESHOLD
+            from ..match import DOC_LSH_THRESHOLD
 
             cfg = {k: v for k, v in self.params.items() if k in ("host", "port", "db", "password",
                                                                   "username", "path")}  # fmt: skip
@@ -186,6 +202,34 @@ class RedisIndex:
             )
         return self._lsh
 
+    # -- the lock ----------------------------------------------------------------------------
+
+    def _acquire(self) -> None:
+        def attempt() -> bool:
+            return bool(
+                self._call("lock", self.r.set, self.k_lock, self._token, None, LOCK_TTL_MS, True)
+            )
+
+        wait_for(attempt, self.wait, self._in_use)
+        stop = threading.Event()
+        self._renew = stop
+        renew = self.r.register_script(_RENEW)
+
+        def keep() -> None:
+            while not stop.wait(LOCK_TTL_MS / 3000):
+                with contextlib.suppress(Exception):
+                    renew(keys=[self.k_lock], args=[self._token, LOCK_TTL_MS])
+
+        threading.Thread(target=keep, daemon=True, name="newsdedup-lock").start()
+
+    def _release(self) -> None:
+        if self._renew is None:
+            return
+        self._renew.set()
+        self._renew = None
+        with contextlib.suppress(Exception):
+            self.r.register_script(_RELEASE)(keys=[self.k_lock], args=[self._token])
+
     # -- files -------------------------------------------------------------------------------
 
     def key_for(self, realpath: bytes) -> bytes:
@@ -201,7 +245,8 @@ class RedisIndex:
         return {key: _row(key, value) for key, value in raw.items()}
 
     def put(self, items: Iterable[tuple[Row, Article, bytes]]) -> None:
-        """Store parsed articles and their signatures in one transaction, then index them."""
+        """Store parsed articles and their signatures in one transaction; they are indexed in
+        the LSH by the next run to read the articles."""
         items = list(items)
         if not items:
             return
@@ -223,7 +268,7 @@ class RedisIndex:
         self._written.update(r.key for r, _, _ in items)
 
     def _signatures(self, articles: list[Article]) -> np.ndarray:
-        from .sketch import Permutations, TokenHasher, shingle_hashes, tokens
+        from ..sketch import Permutations, TokenHasher, shingle_hashes, tokens
 
         hasher = TokenHasher()
         sets = [
@@ -233,18 +278,18 @@ class RedisIndex:
 
     def _flush_pending(self) -> None:
         """Put the stored-but-unindexed signatures into the LSH (replacing a changed file's old
-        entry), then clear them from the pending set. Runs under the story lock: one process at
-        a time, and it also finishes what a killed run left."""
+        entry), then clear them from the pending set. Runs under the lock: one process at a
+        time, and it also finishes what a killed run left."""
         pending = sorted(self.r.smembers(self.k_pending))
         if not pending:
             return
-        from .sketch import Permutations
+        from ..sketch import Permutations
 
         perms = Permutations(self.settings.num_perm, self.settings.seed)
         sigs = self.r.hmget(self.k_sig, pending)
         lsh = self.lsh
         self._unindex(pending)
-        with lsh.insertion_session(buffer_size=10_000) as session:
+        with lsh.insertion_session(buffer_size=_LSH_BUFFER) as session:
             for key, sig in zip(pending, sigs, strict=True):
                 if sig is not None:
                     session.insert(key, perms.lean(np.frombuffer(sig, dtype=np.uint32)))
@@ -265,26 +310,25 @@ class RedisIndex:
             self._call("write", self.r.hset, self.k_files, None, None, mapping)
 
     def remove(self, keys: Iterable[bytes]) -> None:
+        self._need_lock("removing files")
         keys = list(keys)
         if not keys:
             return
 
-        self._lock()
-
         def drop() -> None:
             self._unindex(keys)
             pipe = self.r.pipeline(transaction=True)
-            for name in (self.k_files, self.k_art, self.k_sig, self.k_assign):
+            for name in (self.k_files, self.k_art, self.k_sig, self.k_assign, self.k_matched):
                 pipe.hdel(name, *keys)
+            self._unlink(pipe, keys)
             pipe.srem(self.k_pending, *keys)
             pipe.execute()
 
         self._call("remove", drop)
+        self._written.difference_update(keys)
 
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
-        """Every stored article, in walk order. Takes the story lock first: what this run reads
-        and the stories it saves are one consistent step."""
-        self._lock()
+        self._need_lock("reading the articles")
         self._call("index", self._flush_pending)
         rows = self.rows()
         lost = [k for k in self._written if k not in rows]
@@ -298,107 +342,101 @@ class RedisIndex:
             key=lambda k: (order_key(rows[k].ospath), k),
         )
         out: list[tuple[bytes, bytes, bytes]] = []
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
+        for start in range(0, len(keys), _READ_CHUNK):
+            chunk = keys[start : start + _READ_CHUNK]
             blobs = self._call("read", self.r.hmget, self.k_art, chunk)
             out.extend((k, rows[k].ospath, b) for k, b in zip(chunk, blobs, strict=True) if b)
         return iter(out)
 
     def prune(self, before: str) -> int:
-        rows = self.rows()
-        old = [r for r in rows.values() if not r.pruned and r.day < before]
-        if not old:
-            return 0
-        self._lock()
+        with self.locked():
+            rows = self.rows()
+            old = [r for r in rows.values() if not r.pruned and r.day < before]
+            if not old:
+                return 0
 
-        def drop() -> None:
-            keys = [r.key for r in old]
-            self._unindex(keys)
-            pipe = self.r.pipeline(transaction=True)
-            pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
-            for name in (self.k_art, self.k_sig, self.k_assign):
-                pipe.hdel(name, *keys)
-            pipe.execute()
+            def drop() -> None:
+                keys = [r.key for r in old]
+                self._unindex(keys)
+                pipe = self.r.pipeline(transaction=True)
+                pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
+                for name in (self.k_art, self.k_sig, self.k_assign, self.k_matched):
+                    pipe.hdel(name, *keys)
+                self._unlink(pipe, keys)
+                pipe.execute()
 
-        self._call("prune", drop)
-        self._unlock()
+            self._call("prune", drop)
         return len(old)
 
     # -- stories -----------------------------------------------------------------------------
 
-    def assignments(self) -> dict[bytes, str]:
+    def stories(self) -> dict[bytes, str]:
         raw = self._call("read", self.r.hgetall, self.k_assign)
         return {k: v.decode() for k, v in raw.items()}
 
-    def save_assignments(self, assign: dict[bytes, str]) -> None:
+    def save_stories(self, assign: Mapping[bytes, str], matching: Matching | None = None) -> None:
+        self._need_lock("saving the stories")
+        matching = matching or Matching()
+
         def write() -> None:
             pipe = self.r.pipeline(transaction=True)
-            pipe.delete(self.k_assign)
+            pipe.delete(self.k_assign, self.k_matched, self.k_links)
             if assign:
                 pipe.hset(self.k_assign, mapping=dict(sorted(assign.items())))
+            if matching.covered:
+                pipe.hset(self.k_matched, mapping=matching.covered)
+            if matching.links:
+                pipe.hset(self.k_links, mapping={a + _PAIR + b: d for a, b, d in matching.links})
+            pipe.hset(self.k_meta, "matched", matching.basis)
             pipe.hincrby(self.k_meta, "runs", 1)
             pipe.execute()
 
         self._call("write", write)
-        self._unlock()
 
-    def stats(self) -> dict[str, object]:
-        rows = self.rows()
-        live = [r for r in rows.values() if not r.pruned]
-        meta = {
-            k.decode(): v.decode()
-            for k, v in self._call("read", self.r.hgetall, self.k_meta).items()
-        }
-        stories = set(self.assignments().values())
-        days = sorted(r.day for r in live if r.day)
+    def count_run(self) -> None:
+        self._need_lock("counting a run")
+        self._call("write", self.r.hincrby, self.k_meta, "runs", 1)
+
+    def _unlink(self, pipe: Any, keys: list[bytes]) -> None:
+        """Queue on ``pipe`` the deletion of every link with an end among ``keys``."""
+        gone = set(keys)
+        fields = self._call("read", self.r.hkeys, self.k_links)
+        drop = [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
+        if drop:
+            pipe.hdel(self.k_links, *drop)
+
+    def matching(self) -> Matching:
+        basis = self.meta().get("matched", "")
+        covered = self._call("read", self.r.hgetall, self.k_matched)
+        links = self._call("read", self.r.hgetall, self.k_links)
+        return Matching(
+            basis,
+            {k: v.decode() for k, v in covered.items()},
+            [(*f.split(_PAIR, 1), d.decode()) for f, d in links.items()],
+        )
+
+    def count_links(self) -> int:
+        return int(self._call("read", self.r.hlen, self.k_links))
+
+    def _more_stats(self, live: list[Row]) -> dict[str, object]:
         hosts = sorted({r.key.partition(b"\0")[0].decode("utf-8", "replace") for r in live})
         return {
-            "engine": "redis",
-            "location": f"{self.url} (prefix {self.prefix})",
-            "schema": int(meta.get("schema", 0)),
-            "runs": int(meta.get("runs", 0)),
-            **{name: int(meta[name]) for name in BOUND_SETTINGS if name in meta},
-            "articles": len(live),
-            "pruned": len(rows) - len(live),
-            "stories": len(stories),
-            "bytes": sum(r.size for r in live),
-            "first_day": days[0] if days else None,
-            "last_day": days[-1] if days else None,
+            "store_bytes": self._call("read", self._memory),
             "hosts": hosts,
             "unindexed": self._call("read", self.r.scard, self.k_pending),
         }
 
-    # -- the story lock ----------------------------------------------------------------------
-
-    def _lock(self) -> None:
-        if self._renew is not None:
-            return
-        deadline = time.monotonic() + self.wait
-        while not self._call("lock", self.r.set, self.k_lock, self._token, None, LOCK_TTL_MS, True):
-            if time.monotonic() >= deadline:
-                raise StateError(
-                    f"{self.url} (prefix {self.prefix}): index in use by another newsdedup run; "
-                    "try again later or wait for it with --wait SECONDS"
-                )
-            time.sleep(0.1)
-        stop = threading.Event()
-        self._renew = stop
-        renew = self.r.register_script(_RENEW)
-
-        def keep() -> None:
-            while not stop.wait(LOCK_TTL_MS / 3000):
-                with contextlib.suppress(Exception):
-                    renew(keys=[self.k_lock], args=[self._token, LOCK_TTL_MS])
-
-        threading.Thread(target=keep, daemon=True, name="newsdedup-lock").start()
-
-    def _unlock(self) -> None:
-        if self._renew is None:
-            return
-        self._renew.set()
-        self._renew = None
-        with contextlib.suppress(Exception):
-            self.r.register_script(_RELEASE)(keys=[self.k_lock], args=[self._token])
+    def _memory(self) -> int:
+        """Bytes of Redis memory the prefix's keys take (MEMORY USAGE, summed over a SCAN)."""
+        pattern = self.prefix.replace("*", r"\*").encode() + b":*"
+        total = 0
+        keys = list(self.r.scan_iter(match=pattern, count=_WIPE_BATCH))
+        for start in range(0, len(keys), _WIPE_BATCH):
+            pipe = self.r.pipeline(transaction=False)
+            for key in keys[start : start + _WIPE_BATCH]:
+                pipe.memory_usage(key)
+            total += sum(n or 0 for n in pipe.execute())
+        return total
 
 
 # the lock is renewed or released only by the run that holds it

@@ -1,0 +1,80 @@
+"""Where a run keeps its articles and stories between runs: one abstract :class:`Store` with two
+backends, a local SQLite file (``--state PATH``, :mod:`.sqlite`) and a Redis index shared by
+several machines (``--index redis://…``, :mod:`.redis`), and the incremental loading that reads
+only new or changed files into them (:mod:`.incremental`).
+
+Open one with :func:`open_store`::
+
+    with open_store(state="state.db", settings=Settings()) as store:
+        print(store.stats()["articles"])
+"""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from ..settings import Settings
+from .base import (
+    BOUND_SETTINGS,
+    STORE_SCHEMA,
+    LockNotHeld,
+    Matching,
+    Row,
+    StateError,
+    StateMismatch,
+    Store,
+    check_bound,
+    decode_article,
+    encode_article,
+    order_key,
+    parse_key,
+    prunable,
+)
+
+#: the Redis key prefix when none is given (``--index-prefix``)
+DEFAULT_PREFIX = "newsdedup"
+
+
+def open_store(
+    state: str | None = None,
+    index: str | None = None,
+    settings: Settings | None = None,
+    *,
+    wait: float = 0.0,
+    rebuild: bool = False,
+    prefix: str | None = None,
+) -> Store | None:
+    """The store of a run: a local SQLite state at ``state``, a Redis index at the URL
+    ``index`` (keys under ``prefix``), or None when neither is given. ``wait``: seconds to wait
+    for another run's lock; ``rebuild``: discard what is there and start afresh."""
+    settings = settings or Settings()
+    if state is not None and index is not None:
+        raise UsageError("--state and --index are two homes for one store: give one")
+    if index is not None:
+        from .redis import RedisStore
+
+        return RedisStore(index, prefix or DEFAULT_PREFIX, settings, wait, rebuild)
+    if state is not None:
+        from .sqlite import SQLiteStore
+
+        return SQLiteStore(str(state), settings, wait, rebuild)
+    return None
+
+
+__all__ = [
+    "BOUND_SETTINGS",
+    "DEFAULT_PREFIX",
+    "STORE_SCHEMA",
+    "LockNotHeld",
+    "Matching",
+    "Row",
+    "StateError",
+    "StateMismatch",
+    "Store",
+    "check_bound",
+    "decode_article",
+    "encode_article",
+    "open_store",
+    "order_key",
+    "parse_key",
+    "prunable",
+]
