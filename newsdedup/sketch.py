@@ -479,7 +479,9 @@ def build_features(
     identical output); the ranges' vocabularies are merged into one."""
     from .parallel import SHARED, ordered_map
 
-    step = 1024  # articles a range: a range builds its own vocabulary, so not too few
+    # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
+    # but a run is cut in at least eight of 256 or more, so every worker has some
+    step = max(256, min(1024, -(-len(articles) // 8)))
     ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
     SHARED["articles"] = articles
     try:

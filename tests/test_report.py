@@ -7,6 +7,7 @@ NEWSDEDUP_REQUIRE_BROWSER=1 (and installs both packages), so there they fail ins
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -112,6 +113,18 @@ def _shown(driver: Any) -> list[str]:
     )
 
 
+def _settled(driver: Any, count: int) -> list[str]:
+    """The stories shown once ``count`` of them are (a form's reset applies after its event:
+    on a loaded machine the page may not have redrawn when the click returns); after 5 s, as
+    they are."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(driver, 5).until(lambda d: len(_shown(d)) == count)
+    return _shown(driver)
+
+
 # ---------------------------------------------------------------------------------------------
 # the file itself (no browser)
 
@@ -210,9 +223,9 @@ def test_browser_filters_hide_what_they_should(browser: Any, report: Path) -> No
     faded = browser.find_elements("css selector", ".chart a.mark.out")
     assert len(faded) == 2
     form.find_element("css selector", "button[type=reset]").click()
-    assert len(_shown(browser)) == 7
+    assert len(_settled(browser, 7)) == 7
     form.find_element("name", "q").send_keys("temporao")  # only in the Bahia cocoa review
-    assert _shown(browser) == ["s664939f5cc"]
+    assert _settled(browser, 1) == ["s664939f5cc"]
     form.find_element("css selector", "button[type=reset]").click()
     Select(form.find_element("name", "source")).select_by_value("The Moscow Times")
     assert _shown(browser) == ["sd9e5001e28"]
