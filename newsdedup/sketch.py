@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -209,6 +210,9 @@ SPECIFIC_MAX_SHARE = 0.01
 #: … and in under 1% of ordinary news articles (wordfreq): "Kilburn", "parliamentarian",
 #: "40,000", not "court", "tax" or "police"
 SPECIFIC_MAX_BG = 0.01
+#: articles weighed a step: their per-term arrays (~150 terms an article, a dozen arrays) stay
+#: near 100 MB, whatever the size of the run
+WEIGH_BLOCK = 16_384
 
 
 def tokens(text: str) -> list[str]:
@@ -717,11 +721,8 @@ def weigh_terms(
 
     n = len(table)
     vocab = table.vocab
-    ids = table.w_ids  # int32, like the owners: this runs over every term of every article
-    counts = table.w_counts
-    sizes = np.diff(table.w_ptr)
-    owner = np.repeat(np.arange(n, dtype=np.int32), sizes)
-    df = np.bincount(ids, minlength=len(vocab))
+    ptr = table.w_ptr
+    df = np.bincount(table.w_ids, minlength=len(vocab))
     # the vocabulary holds every token; only the terms (in some article) are looked up
     used = np.flatnonzero(df).tolist()
     prepare_background(len(used))
@@ -734,45 +735,76 @@ def weigh_terms(
     )
     dated_days = unique(day_of[day_of >= 0])
     all_days = len(dated_days)
+    # the articles in blocks: the per-term arrays of a step stay small at any size of run
+    blocks = [(lo, min(lo + WEIGH_BLOCK, n)) for lo in range(0, n, WEIGH_BLOCK)]
     if all_days >= 3:
         top = math.log(all_days + 1) + 1.0
-        rows = day_of[owner] >= 0
-        slot = np.searchsorted(dated_days, day_of[owner[rows]])
-        seen = np.bincount(
-            unique(ids[rows].astype(np.int64) * all_days + slot) // all_days, minlength=len(vocab)
-        )
+        pairs: list[np.ndarray] = []  # (term, day) of each dated article's terms, distinct
+        for lo, hi in blocks:
+            ids, owner = _block(table, lo, hi)
+            day = day_of[lo:hi][owner]  # owners count from the block's first article
+            rows = day >= 0
+            slot = np.searchsorted(dated_days, day[rows])
+            pairs.append(unique(ids[rows].astype(np.int64) * all_days + slot))
+        seen = np.bincount(unique(np.concatenate(pairs)) // all_days, minlength=len(vocab))
         factor = [(math.log((all_days + 1) / (c + 1)) + 1.0) / top for c in range(all_days + 1)]
         idf = np.where(seen > 0, idf * np.asarray(factor)[seen], idf)
     cap = max(20, int(TERMS_MAX_DF * n))  # a term in more articles than this is not distinctive
     spec_cap = max(SPECIFIC_MIN_DF, int(SPECIFIC_MAX_SHARE * n))
-    # specifics, sorted by id within each article
-    spec = ((df <= spec_cap) & ~common)[ids]
-    spec_rows = np.flatnonzero(spec)
-    spec_rows = spec_rows[np.lexsort((ids[spec_rows], owner[spec_rows]))]
-    table.spec_ids = ids[spec_rows]
-    table.spec_ptr = _ptr(np.bincount(owner[spec_rows], minlength=n))
-    # terms in more articles than the cap are the run's common vocabulary (and templates'):
-    # they neither count in the cosine nor serve as distinctive terms
-    kept = np.flatnonzero(df[ids] <= cap)
-    logs = np.array([0.0] + [math.log(c) for c in range(1, int(counts.max(initial=1)) + 1)])
-    weight = (1.0 + logs[counts[kept]]) * idf[ids[kept]]
-    kept_owner = owner[kept]
-    t_ptr = _ptr(np.bincount(kept_owner, minlength=n))
-    # each norm summed left to right in the article's term order, as before (bit for bit)
-    norms = np.sqrt(segment_sums(weight * weight, kept_owner, n))
-    norms[norms == 0.0] = 1.0
-    table.t_ptr = t_ptr
-    table.t_ids = ids[kept]
-    table.t_w = weight / norms[kept_owner]
-    # most distinctive first, ties by the term itself
-    alpha = np.empty(len(vocab), dtype=np.int32)
+    is_spec = (df <= spec_cap) & ~common
+    logs = np.array([0.0] + [math.log(c) for c in range(1, int(table.w_counts.max(initial=1)) + 1)])
+    alpha = np.empty(len(vocab), dtype=np.int32)  # each term's place in alphabetical order
     alpha[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
-    order = np.lexsort((alpha[table.t_ids], -weight, kept_owner))
-    rank = np.arange(len(order)) - t_ptr[kept_owner[order]]
-    best = order[rank < k]
-    table.top_ids = table.t_ids[best]
-    table.top_ptr = _ptr(np.bincount(kept_owner[best], minlength=n))
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    for lo, hi in blocks:
+        m = hi - lo
+        ids, owner = _block(table, lo, hi)
+        counts = table.w_counts[ptr[lo] : ptr[hi]]
+        # specifics, sorted by id within each article
+        spec_rows = np.flatnonzero(is_spec[ids])
+        spec_rows = spec_rows[np.lexsort((ids[spec_rows], owner[spec_rows]))]
+        parts["spec_ids"].append(ids[spec_rows])
+        parts["spec_len"].append(np.bincount(owner[spec_rows], minlength=m))
+        # terms in more articles than the cap are the run's common vocabulary (and
+        # templates'): they neither count in the cosine nor serve as distinctive terms
+        kept = np.flatnonzero(df[ids] <= cap)
+        weight = (1.0 + logs[counts[kept]]) * idf[ids[kept]]
+        kept_owner = owner[kept]
+        t_ptr = _ptr(np.bincount(kept_owner, minlength=m))
+        # each norm summed left to right in the article's term order, as before (bit for bit)
+        norms = np.sqrt(segment_sums(weight * weight, kept_owner, m))
+        norms[norms == 0.0] = 1.0
+        t_ids = ids[kept]
+        parts["t_ids"].append(t_ids)
+        parts["t_w"].append(weight / norms[kept_owner])
+        parts["t_len"].append(np.diff(t_ptr))
+        # most distinctive first, ties by the term itself
+        order = np.lexsort((alpha[t_ids], -weight, kept_owner))
+        rank = np.arange(len(order)) - t_ptr[kept_owner[order]]
+        best = order[rank < k]
+        parts["top_ids"].append(t_ids[best])
+        parts["top_len"].append(np.bincount(kept_owner[best], minlength=m))
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        return (
+            np.concatenate(parts[name]).astype(dtype, copy=False)
+            if parts[name]
+            else np.zeros(0, dtype)
+        )
+
+    table.spec_ids, table.spec_ptr = cat("spec_ids", np.int32), _ptr(cat("spec_len", np.int64))
+    table.t_ids, table.t_w = cat("t_ids", np.int32), cat("t_w", np.float64)
+    table.t_ptr = _ptr(cat("t_len", np.int64))
+    table.top_ids, table.top_ptr = cat("top_ids", np.int32), _ptr(cat("top_len", np.int64))
     table.w_counts = np.zeros(0, np.int64)  # counts are weights now
+
+
+def _block(table: FeatureTable, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Term ids of articles ``lo`` to ``hi`` and the article (from 0 at ``lo``) of each."""
+    ptr = table.w_ptr
+    ids = table.w_ids[ptr[lo] : ptr[hi]]
+    owner = np.repeat(np.arange(hi - lo, dtype=np.int32), np.diff(ptr[lo : hi + 1]))
+    return ids, owner
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
