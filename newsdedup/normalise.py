@@ -9,6 +9,7 @@ Every field records where it came from (see :class:`newsdedup.model.Field`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -74,27 +75,36 @@ _WIRE_CONTROL = re.compile(
     r"|substitute|advisory[^)]*|editors?:?[^)]*|note to editors[^)]*|embargoed[^)]*)\)?\.?$",
     re.IGNORECASE,
 )
-_BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
+# (kind, pattern, words): a rule with words cannot match a paragraph that has none of them
+# (compared as in _folded); they let the slow patterns be left out of most searches
+_BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     (
         "sign-off",
         re.compile(
             r"^(?:[-—–]+\s*)?\(?(?i:Reuters?|AFP|dpa|Xinhua)\)?\.{0,3}(?:\s+[A-Z]{1,2})?$|^(?:[-—–]+\s*)?\(?(?:AP|PA)\)?\.?$"
         ),
+        (),
     ),
     (
         "credits",
         re.compile(
             r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I
         ),
+        (),
     ),
-    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,400}$", re.I)),
-    ("copyright", re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I)),
+    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,400}$", re.I), ()),
+    (
+        "copyright",
+        re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I),
+        ("all rights reserved",),
+    ),
     (
         "newsletter",
         re.compile(
             r"^.{0,80}\b(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|inbox|updates|alerts)\b.{0,80}$",
             re.I,
         ),
+        ("sign up", "subscribe"),
     ),
     (
         "newsletter",
@@ -102,10 +112,12 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"^(?:read more|related|more on this story|see also|click here|follow us)\b.{0,200}$",
             re.I,
         ),
+        (),
     ),
     (
         "donation",
         re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I),
+        (),
     ),
     # web page furniture: advertising labels, section links, a bare site address
     (
@@ -118,12 +130,14 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?$",
             re.I,
         ),
+        (),
     ),
     (
         "share",
         re.compile(
             r"^(?:share|share this|share on \w+|tweet|email|print)(?:\s*[|/·•]\s*\w+)*\s*$", re.I
         ),
+        (),
     ),
 ]
 # "A Message from The Moscow Times:", "A note from the editors", "A letter from our editor"
@@ -465,19 +479,23 @@ _APPEAL_ASK = re.compile(
     r"(?:member|supporter|subscriber|patron)|subscribe)\b",
     re.I,
 )
+#: words one of which _APPEAL_ASK needs (see _folded)
+_APPEAL_WORDS = ("donat", "contribut", "support", "become", "subscribe")
 _APPEAL_YOU = re.compile(r"\b(?:you|your|you're)\b", re.I)
 _APPEAL_US = re.compile(r"\b(?:us|our|we)\b", re.I)
 
 
 # prompts found on web pages, each recognised by two marks anywhere in a short paragraph (a
-# news sentence about subscriptions or apps has one of them, rarely both)
-_PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+# news sentence about subscriptions or apps has one of them, rarely both), and the words one of
+# which the first mark needs (see _folded): most paragraphs have none, and skip both searches
+_PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str], tuple[str, ...]]] = [
     (
         "newsletter",
         re.compile(r"\b(?:sign(?:ing)? ?up|subscribe|register)\b", re.I),
         re.compile(
             r"\b(?:newsletters?|inbox|by e-?mail|never miss|daily edition)\b|here\W*$", re.I
         ),
+        ("sign", "subscribe", "register"),
     ),
     (
         "paywall",
@@ -487,21 +505,25 @@ _PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
             r"e-?edition|edition for)\b",
             re.I,
         ),
+        ("subscri",),
     ),
     (
         "app",
         re.compile(r"\bdownload\b.{0,80}\bapps?\b", re.I),
         re.compile(r"\b(?:ios|android|app store|google play)\b", re.I),
+        ("download",),
     ),
     (
         "social",
         re.compile(r"^follow\b", re.I),
         re.compile(r"\bon (?:twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b", re.I),
+        ("follow",),
     ),
     (
         "letters",
         re.compile(r"\b(?:submit|send|write)\b", re.I),
         re.compile(r"\bletters? to the editor\b", re.I),
+        ("submit", "send", "write"),
     ),
     (
         "disclosure",
@@ -509,10 +531,52 @@ _PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"\bwe (?:may )?(?:receive|earn|get)\b.{0,20}\b(?:compensation|commission)\b", re.I
         ),
+        ("advertiser", "affiliate", "partner"),
     ),
 ]
 # a word spelt with Latin and Cyrillic letters at once: text disguised to slip past filters
 _MIXED_SCRIPT = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+#: the non-ASCII letters that Python's case-insensitive matching takes for an ASCII one
+#: (dotted and dotless I, long s, Kelvin sign; tests/test_normalise.py checks the list is whole)
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _folded(p: str) -> str:
+    """``p`` in lower case, with the letters of _ASCII_FOLD made ASCII: wherever a pattern
+    compiled with re.IGNORECASE finds an ASCII word, this text contains the word in lower case,
+    so ``word in _folded(p)`` is a safe test before the pattern (it may say yes when the pattern
+    says no, never the reverse)."""
+    return p.lower() if p.isascii() else p.translate(_ASCII_FOLD).lower()
+
+
+def _scoped(rx: re.Pattern[str]) -> str:
+    """``rx``'s source with its case-insensitive flag made local, to be one part of a larger
+    pattern without changing what it matches."""
+    return f"(?i:{rx.pattern})" if rx.flags & re.IGNORECASE else f"(?:{rx.pattern})"
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """One search for all ``words`` at once, on text from :func:`_folded`."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
+
+
+@functools.cache
+def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
+    """The anchored rules at ``indices`` as one alternation (a named group ``r<index>`` each):
+    tried in the list's order, its first matching alternative is the rule the loop over the
+    list would have picked. Rules whose words a paragraph lacks are left out (they cannot
+    match), so there is one compiled pattern per combination met (four at most)."""
+    return re.compile("|".join(f"(?P<r{i}>{_scoped(_BOILERPLATE_RULES[i][1])})" for i in indices))
+
+
+#: any word a prompt's first mark or an appeal's ask needs: a paragraph with none of them (most
+#: story text) is neither, and is only looked at by the anchored rules
+_ASKS = _any_of([w for *_, words in _PROMPTS for w in words] + list(_APPEAL_WORDS))
+#: any word an anchored rule needs; without one, only the rules that need none are tried
+_GUARDS = _any_of(w for *_, words in _BOILERPLATE_RULES for w in words)
+_UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not words)
 
 
 def boilerplate_kind(paragraph: str) -> str | None:
@@ -520,19 +584,29 @@ def boilerplate_kind(paragraph: str) -> str | None:
     p = paragraph.strip()
     if len(p) > 600:
         return None
-    if len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
-        for kind, first, second in _PROMPTS:
-            if first.search(p) and second.search(p):
+    low = _folded(p)
+    asks = _ASKS.search(low) is not None
+    if asks and len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
+        for kind, first, second, words in _PROMPTS:
+            if any(w in low for w in words) and first.search(p) and second.search(p):
                 return kind
-    if len(_MIXED_SCRIPT.findall(p)) >= 3:
+    # a disguised word has a Cyrillic letter: ASCII text has none to look for
+    if not p.isascii() and _CYRILLIC.search(p) and len(_MIXED_SCRIPT.findall(p)) >= 3:
         return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
-    if _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
+    if asks and _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
         return "donation"
-    for kind, rx in _BOILERPLATE_RULES:
-        if rx.match(p):
-            return kind
-    return None
+    indices = _UNGUARDED
+    if _GUARDS.search(low):
+        indices = tuple(
+            i
+            for i, (*_, words) in enumerate(_BOILERPLATE_RULES)
+            if not words or any(w in low for w in words)
+        )
+    m = _rules(indices).match(p)
+    if m is None or m.lastgroup is None:
+        return None
+    return _BOILERPLATE_RULES[int(m.lastgroup[1:])][0]
 
 
 def outlet_from_path(rel: str, pattern: str | None) -> str | None:
