@@ -6,6 +6,7 @@ Every path handed in ends up either as a :class:`~newsdedup.model.Document` or a
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import fnmatch
 import hashlib
@@ -65,6 +66,8 @@ def display_path(path: str) -> str:
     """A printable form of a path: undecodable bytes as ``\\xNN``, control characters escaped."""
     raw = os.fsencode(path)
     text = raw.decode("utf-8", errors="backslashreplace")
+    if text.isprintable():  # the usual case: nothing to escape (a space is printable)
+        return text
     return "".join(
         ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
         for ch in text
@@ -435,10 +438,16 @@ def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newsdedup-latin1", _latin1_fallback)
 
 
+#: the control bytes that mark binary data: below 32, except NUL (counted apart), tab, line
+#: feed, form feed, carriage return and 25 (EM, which some old wire feeds carry)
+_BINARY_CONTROLS = bytes(b for b in range(32) if b not in (0, 9, 10, 12, 13, 25))
+
+
 def _looks_binary(sample: bytes) -> bool:
     if not sample:
         return False
-    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 25, 0))
+    ctrl = len(sample) - len(sample.translate(None, _BINARY_CONTROLS))
+    # a tenth: text has none of these bytes, or a stray few; binary formats are full of them
     return ctrl > 0.1 * len(sample)
 
 
@@ -447,13 +456,21 @@ _CONTROL = re.compile(
 )
 
 
+_ANSI_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+# an operating-system command (a terminal title, a hyperlink) up to its terminator; 512
+# characters at most, so an unterminated one cannot make the search run over the whole text
+_ANSI_OSC = re.compile(r"\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
+
+
 def clean_controls(text: str) -> str:
     """Unify line ends and remove control characters (ESC included, so no ANSI sequence
     survives), bidi overrides and zero-width characters. Tabs and newlines stay."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # a dangling ANSI CSI sequence would leave '[31m' behind: drop the whole sequence
-    text = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", text)
-    text = re.sub(r"\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)", "", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        # a dangling ANSI CSI sequence would leave '[31m' behind: drop the whole sequence
+        text = _ANSI_CSI.sub("", text)
+        text = _ANSI_OSC.sub("", text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 
@@ -526,14 +543,24 @@ def _drop_blocks(text: str) -> str:
     return "".join(out)
 
 
+#: how far into a text its tags are counted to tell HTML leftovers from wire marks: the first
+#: screens of a page carry its structure; counting further would only cost time on long files
+_MARKUP_SNIFF = 20000
+_PAGE_TAG = re.compile(r"<(html|body|p|br)\b", re.IGNORECASE)
+
+
 def strip_markup(text: str) -> tuple[str, bool]:
     """Remove HTML leftovers if the text has them. Returns ``(text, removed_anything)``.
 
     Only known HTML tag names are removed, and only when at least two appear (or the page
     structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay.
     """
-    hits = len(_TAG.findall(text, 0, 20000))
-    if hits < 2 and not re.search(r"<(html|body|p|br)\b", text[:20000], re.IGNORECASE):
+    if "<" in text:  # without one there is no tag to count or to remove
+        hits = len(_TAG.findall(text, 0, _MARKUP_SNIFF))
+        markup = hits >= 2 or _PAGE_TAG.search(text, 0, _MARKUP_SNIFF) is not None
+    else:
+        markup = False
+    if not markup:
         return (html.unescape(text) if "&" in text else text), False
     text = _drop_blocks(text)
     text = _BLOCK.sub("\n", text)
@@ -552,6 +579,10 @@ _STANDALONE = re.compile(
 )
 
 
+#: a rule line starts with one of these (after white space); other lines skip the pattern
+_RULE_CHARS = frozenset("-=_*~#+.")
+
+
 def to_paragraphs(text: str) -> list[str]:
     """Cut text into paragraphs, joining hard-wrapped lines.
 
@@ -559,39 +590,52 @@ def to_paragraphs(text: str) -> list[str]:
     rule line, or, in hard-wrapped text, a line much shorter than the wrap width or a next line
     that is indented. Text whose lines are long (one paragraph per line) keeps each line.
     """
-    lines = [ln.rstrip().replace("\t", " ") for ln in text.split("\n")]
-    lengths = sorted(len(ln) for ln in lines if ln.strip())
+    lines = [ln.rstrip() for ln in text.replace("\t", " ").split("\n")]
+    lengths = sorted([len(ln) for ln in lines if ln])  # rstripped: blank lines are empty
     if not lengths:
         return []
+    # the wrap width: the 90th percentile of line lengths (headers and short last lines of
+    # paragraphs below it, a few overlong lines above it)
     width = lengths[int(0.9 * (len(lengths) - 1))]
-    full = sum(1 for n in lengths if n >= 0.75 * width)
+    # hard-wrapped: lines of at most 100 characters (wider is one paragraph a line), at least
+    # three of them, and two in five of them filled to three quarters of the width or more
+    full = len(lengths) - bisect.bisect_left(lengths, 0.75 * width)
     wrapped = width <= 100 and len(lengths) >= 3 and full >= 0.4 * len(lengths)
+    # a line shorter than this ends its paragraph in hard-wrapped text (the last line of a
+    # paragraph; a wrapped line is rarely cut below three fifths of the width)
+    short = 0.6 * width
     paragraphs: list[str] = []
     current: list[str] = []
 
     def flush() -> None:
         if current:
-            para = re.sub(r"\s+", " ", " ".join(current)).strip()
+            para = " ".join(" ".join(current).split())  # white space runs as one space
             if para:
                 paragraphs.append(para)
             current.clear()
 
     for line in lines:
-        if not line.strip() or _RULE.match(line):
+        stripped = line.lstrip()  # the line is rstripped already
+        if not stripped:
             flush()
             continue
-        if _STANDALONE.match(line):
-            flush()
-            current.append(line.strip())
+        first = stripped[0]
+        if first in _RULE_CHARS and _RULE.match(line):
             flush()
             continue
-        ends_para = line.endswith("<")
+        if first.isdigit() and _STANDALONE.match(line):  # both its forms open with a digit
+            flush()
+            current.append(stripped)
+            flush()
+            continue
+        ends_para = line[-1] == "<"
         if ends_para:
             line = line[:-1]
-        if wrapped and current and (line[:1] == " " and len(line) - len(line.lstrip()) >= 2):
+            stripped = line.strip()
+        if wrapped and current and line[:1] == " " and len(line) - len(line.lstrip()) >= 2:
             flush()
-        current.append(line.strip())
-        if ends_para or not wrapped or len(line) < 0.6 * width:
+        current.append(stripped)
+        if ends_para or not wrapped or len(line) < short:
             flush()
     flush()
     return paragraphs
