@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import re
+import string
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -151,12 +152,20 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_TEX_OPEN = re.compile(r"`(?=\w)")
+_WIRE_POUND = re.compile(r"#(?=\d)")
+_ORG_PARTS = re.compile(r"\s*[,/|]\s*")
+_BY = re.compile(r"^By\s+")
+
+
 def clean_text(text: str, wire: bool) -> str:
     """Typographic clean-up: TeX quotes, and ``#`` for £ in wire copy from ASCII-only feeds."""
-    text = text.replace("``", "\u201c").replace("''", "\u201d")
-    text = re.sub(r"`(?=\w)", "\u2018", text)  # TeX's `single' quotes
-    if wire:
-        text = re.sub(r"#(?=\d)", "£", text)
+    if "`" in text:
+        text = text.replace("``", "\u201c")
+        text = _TEX_OPEN.sub("\u2018", text)  # TeX's `single' quotes
+    text = text.replace("''", "\u201d")
+    if wire and "#" in text:
+        text = _WIRE_POUND.sub("£", text)
     return text.strip()
 
 
@@ -215,7 +224,7 @@ def parse(doc: Document, settings: Settings) -> Article:
             continue
         if m := _BYLINE.match(p):
             header.setdefault("byline", Field(m["name"].strip(), "byline", p))
-            for part in re.split(r"\s*[,/|]\s*", m["org"] or ""):
+            for part in _ORG_PARTS.split(m["org"] or ""):
                 if ag := agency_name(part):
                     header.setdefault("agency", Field(ag, "byline", p))
             i += 1
@@ -311,9 +320,7 @@ def _header_field(
     elif key == "agency":
         header.setdefault("agency", Field(agency_name(value) or value, "header", f"{key}: {value}"))
     elif key in ("author", "byline", "by"):
-        header.setdefault(
-            "byline", Field(re.sub(r"^By\s+", "", value), "header", f"{key}: {value}")
-        )
+        header.setdefault("byline", Field(_BY.sub("", value), "header", f"{key}: {value}"))
     elif key in ("title", "headline"):
         header.setdefault("headline", Field(value, "header", f"{key}: {value}"))
     elif key == "dateline":
@@ -341,13 +348,26 @@ def _dateutil(value: str) -> dates.DateHit | None:
     return dates.DateHit(a.date().isoformat() + (f"T{time}" if time else ""), value)
 
 
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_UPPER = string.ascii_uppercase.encode("ascii")
+
+
 def _looks_like_headline(p: str) -> bool:
-    n = _words(p)
-    if n == 0 or n > 20 or len(p) > 160:
+    # an all-caps line before the story: 2-20 words, 160 characters at most (a headline of two
+    # lines), and more than four letters in five in capitals (a "McDONALD" or "dlrs" may stay)
+    if len(p) > 160:
         return False
-    letters = [c for c in p if c.isalpha()]
-    # an all-caps line before the story
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2
+    n = _words(p)
+    if n < 2 or n > 20:
+        return False
+    if p.isascii():  # the usual case, counted without a loop over the characters
+        raw = p.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        alpha = [c for c in p if c.isalpha()]
+        letters, upper = len(alpha), sum(c.isupper() for c in alpha)
+    return letters > 0 and upper > 0.8 * letters
 
 
 #: a page's call to action on a line of its own is never a title
@@ -378,7 +398,7 @@ def _looks_like_title_line(p: str, following: str) -> bool:
 
 
 def _headline_case(p: str) -> str:
-    return re.sub(r"\s+", " ", p).strip()
+    return " ".join(p.split())  # white space runs as one space, none at the ends
 
 
 def lead_headline(lead: str, words: int = 14) -> str:
@@ -416,9 +436,9 @@ def _plausible_place(place: str) -> bool:
     first = place.split()[0].strip(",.").upper()
     if first in _NOT_PLACES:
         return False
-    letters = [c for c in place if c.isalpha()]
-    # datelines are written in capitals ("BEIJING", "SALVADOR"), or title case before "(AFP)"
-    return bool(letters) and len(place) <= 40
+    # datelines are written in capitals ("BEIJING", "SALVADOR"), or title case before "(AFP)";
+    # 40 characters hold the longest place with its region ("RIO DE JANEIRO, Brazil")
+    return len(place) <= 40 and any(c.isalpha() for c in place)
 
 
 def _strip_tail(
@@ -453,7 +473,11 @@ def _strip_tail(
             body = body[:-1]
             continue
         tail_at = max(0, len(last) - 120)  # a credit is in the last few words: never scan it all
-        m = _TRAIL_CREDIT.search(last, tail_at)
+        # the pattern ends in an agency's name (its last character a letter), then an optional
+        # ")" and white space: text ending otherwise ("… said.") is not searched
+        end = last.rstrip()
+        end = end[:-1] if end.endswith(")") else end
+        m = _TRAIL_CREDIT.search(last, tail_at) if end[-1:].isalpha() else None
         if m and m.start() == tail_at and tail_at > 0 and not last[tail_at - 1].isspace():
             m = None
         ends_sentence = (
@@ -575,7 +599,7 @@ def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
 #: story text) is neither, and is only looked at by the anchored rules
 _ASKS = _any_of([w for *_, words in _PROMPTS for w in words] + list(_APPEAL_WORDS))
 #: any word an anchored rule needs; without one, only the rules that need none are tried
-_GUARDS = _any_of(w for *_, words in _BOILERPLATE_RULES for w in words)
+_GUARD_WORDS = tuple(w for *_, words in _BOILERPLATE_RULES for w in words)
 _UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not words)
 
 
@@ -597,7 +621,7 @@ def boilerplate_kind(paragraph: str) -> str | None:
     if asks and _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
         return "donation"
     indices = _UNGUARDED
-    if _GUARDS.search(low):
+    if any(w in low for w in _GUARD_WORDS):
         indices = tuple(
             i
             for i, (*_, words) in enumerate(_BOILERPLATE_RULES)
@@ -715,9 +739,23 @@ def _agency_from_outlet(articles: list[Article]) -> None:
             )
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+#: ASCII bytes that are not letters or digits, each made a space (what _NOT_WORD removes)
+_ASCII_NOT_WORD = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
+
+
 def _para_key(p: str) -> str:
-    norm = re.sub(r"[\W_]+", " ", p.lower()).strip()
-    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+    """A paragraph's identity for the repetition rule: its words in lower case (punctuation and
+    spacing ignored), hashed to 64 bits (a collision among one outlet's paragraphs is unlikely
+    below billions of them)."""
+    low = p.lower()
+    if low.isascii():  # the same words as the pattern finds, without the Unicode tables
+        norm = b" ".join(low.encode("ascii").translate(_ASCII_NOT_WORD).split())
+    else:
+        norm = _NOT_WORD.sub(" ", low).strip().encode("utf-8")
+    return hashlib.blake2b(norm, digest_size=8).hexdigest()
 
 
 def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
@@ -731,26 +769,26 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         if len(group) < min_count:
             continue
         keys = [[_para_key(p) for p in a.body] for a in group]
+        sets = [set(ks) for ks in keys]
         where: dict[str, list[int]] = defaultdict(list)
-        for idx, ks in enumerate(keys):
-            for k in set(ks):
+        for idx, ks in enumerate(sets):
+            for k in ks:
                 where[k].append(idx)
         need = max(min_count, len(group) // 100)
         boiler: set[str] = set()
         for k, docs in where.items():
             if len(docs) < need:
                 continue
-            sample = next(p for p in group[docs[0]].body if _para_key(p) == k)
+            first = docs[0]
+            sample = group[first].body[keys[first].index(k)]
             if _words(sample) < 4:
                 continue  # table labels ("Year", "Nine mths") are not boilerplate
-            others = [set(keys[d]) - {k} for d in docs[:50]]
-            shared = 0
-            pairs = 0
-            for x in range(len(others)):
-                for y in range(x + 1, len(others)):
-                    pairs += 1
-                    if others[x] & others[y]:
-                        shared += 1
+            others = [sets[d] - {k} for d in docs[:50]]
+            n = len(others)
+            pairs = n * (n - 1) // 2
+            shared = sum(
+                1 for x in range(n) for y in range(x + 1, n) if not others[x].isdisjoint(others[y])
+            )
             if pairs and shared / pairs < 0.2:
                 boiler.add(k)
         if not boiler:

@@ -149,6 +149,16 @@ def test_long_paragraph_is_never_boilerplate() -> None:
     assert boilerplate_kind("Sign up for our newsletter in your inbox. " * 20) is None
 
 
+def test_trailing_credit_is_an_agency_name_at_the_very_end() -> None:
+    # _strip_tail searches for a credit only when the text ends in a letter (then ")" and
+    # spaces), which holds because every agency name ends in one
+    assert all(name[-1].isalpha() for name in nm.AGENCIES)
+    for ending in ("deepens. AFP", "deepens. (AFP) ", "deepens. \u2014 Reuters"):
+        art = _text(f"Talks went on.\n\nThe crisis {ending}\n")
+        assert art.agency.source == "credit" and art.body[-1] == "The crisis deepens.", ending
+    assert _text("Talks went on.\n\nAFP said the crisis deepens.\n").agency.value is None
+
+
 def test_repeated_paragraph_is_outlet_boilerplate() -> None:
     promo = "Get the best of the Daily Example delivered to your inbox every morning at seven."
     stories = [
