@@ -771,8 +771,8 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         keys = [[_para_key(p) for p in a.body] for a in group]
         sets = [set(ks) for ks in keys]
         where: dict[str, list[int]] = defaultdict(list)
-        for idx, ks in enumerate(sets):
-            for k in ks:
+        for idx, distinct in enumerate(sets):
+            for k in distinct:
                 where[k].append(idx)
         need = max(min_count, len(group) // 100)
         boiler: set[str] = set()
