@@ -34,6 +34,8 @@ STDIN = "-"
 #: endings, or none at all (wire files often have none); hidden files never
 ARTICLE_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".json", ".jsonl", ".ndjson",
                     ".warc", ".warc.gz")  # fmt: skip
+# a name's extension: a dot, a letter, then up to seven letters or digits ("md", "jpeg",
+# "mp4"); wire names such as "story.001" or "00001" have none and are articles
 _EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 
@@ -367,12 +369,16 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         if data.startswith(bom):
             text = data.decode(enc, errors="replace")
             return clean_controls(text), enc, "byte-order mark"
+    # the first 4 KB show UTF-16's NUL bytes or a binary format's control bytes as well as the
+    # whole file would, without a pass over megabytes
     sample = data[:4096]
     nuls = sample.count(0)
     if nuls and len(sample) >= 4:
         even = sample[0::2].count(0)
         odd = sample[1::2].count(0)
         half = len(sample) / 2
+        # UTF-16 of Western text: a NUL in most high bytes (over 40%, leaving room for other
+        # scripts and marks) and almost none in the low ones (under 5%)
         if odd > 0.4 * half and even < 0.05 * half:
             return (
                 clean_controls(data.decode("utf-16-le", errors="replace")),
@@ -385,7 +391,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
                 "utf-16-be",
                 "NUL pattern, no BOM",
             )
-        if nuls > 0.3 * len(sample):
+        if nuls > 0.3 * len(sample):  # not UTF-16, and NULs in three bytes of ten: not text
             return None, "binary", "mostly NUL bytes"
     if _looks_binary(sample):
         return None, "binary", "control bytes"
@@ -397,6 +403,8 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         text = data.decode("utf-8", errors="newsdedup-cp1252")
         return clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
     high = len(data) - len(data.translate(None, _HIGH))
+    # Western copy in cp1252 has a few accented letters and curly quotes (15% of the bytes at
+    # most, a quote or a name in French); more is another script: the detector's turn
     if high <= 0.15 * len(data) and _plausible_cp1252(data):
         return (
             clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
@@ -406,6 +414,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     try:
         from charset_normalizer import from_bytes
 
+        # 200 kB give the detector enough text to be sure; its time grows with the input
         best = from_bytes(data[:200_000]).best()
     except Exception:  # the detector is a guess; any failure means we fall back
         best = None
@@ -427,6 +436,8 @@ def _plausible_cp1252(data: bytes) -> bool:
     """Do the non-ASCII bytes read as cp1252 give Western letters and typographic marks?"""
     high = data.translate(None, _LOW)
     text = high.decode("cp1252", errors="replace")
+    # nine in ten: a stray symbol or two is allowed; a text whose non-ASCII bytes read as
+    # symbols and unused codes is in another code page
     return len(_WESTERN.findall(text)) >= 0.9 * len(text)
 
 
@@ -489,6 +500,8 @@ _HTML_TAGS = (
     "h[1-6]|a|img|table|tr|td|th|tbody|thead|ul|ol|li|blockquote|section|article|header|footer|"
     "nav|aside|figure|figcaption|small|sup|sub|!doctype|noscript|iframe|form|input|button"
 )
+# a tag's attributes in 2,000 characters at most (long inline styles and data attributes fit),
+# so a stray "<" in text never makes a tag of the pages after it, and a search stays linear
 _TAG = re.compile(rf"</?(?:{_HTML_TAGS})\b[^<>]{{0,2000}}>", re.IGNORECASE)
 # removed too once a text is known to carry HTML, but not counted as evidence that it does: these
 # names (DD, DL, TIME, …) also occur as wire ticker marks such as Reuters' <DD>
@@ -553,7 +566,8 @@ def strip_markup(text: str) -> tuple[str, bool]:
     """Remove HTML leftovers if the text has them. Returns ``(text, removed_anything)``.
 
     Only known HTML tag names are removed, and only when at least two appear (or the page
-    structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay.
+    structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay (one
+    tag-like mark is a ticker or a quoted tag; two known tags are markup).
     """
     if "<" in text:  # without one there is no tag to count or to remove
         hits = len(_TAG.findall(text, 0, _MARKUP_SNIFF))
@@ -571,6 +585,7 @@ def strip_markup(text: str) -> tuple[str, bool]:
 # ---------------------------------------------------------------------------------------------
 # paragraphs
 
+# a rule line: five or more of these marks alone on a line (fewer is an ellipsis or a dash)
 _RULE = re.compile(r"^\s*[-=_*~#+.]{5,}\s*$")
 # lines that are a header of their own: wire timestamps, slug lines
 _STANDALONE = re.compile(

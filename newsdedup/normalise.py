@@ -45,6 +45,13 @@ def agency_name(text: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # patterns
+#
+# The bounds in these patterns say how long each thing can be, and keep every search linear:
+# a header value fits in 300 characters (a title, a list of authors, a URL; a longer "Date: …"
+# line is prose); a date after "Date:" in 6-60 ("9/4/24" to "Wednesday, September 27, 2023
+# 10:45 AM EDT"); a PA slug's desk code in 1-6 capitals and its slug in 120 characters; a
+# byline's name in 81 and its organisation in 120; a dateline's place in four words with an
+# optional region, and an agency in brackets in 31 characters ("Agence France-Presse" has 20).
 
 _HEADER_KV = re.compile(
     r"^(?P<key>date|published|updated|posted|source|publisher|outlet|publication|agency|"
@@ -77,7 +84,10 @@ _WIRE_CONTROL = re.compile(
     re.IGNORECASE,
 )
 # (kind, pattern, words): a rule with words cannot match a paragraph that has none of them
-# (compared as in _folded); they let the slow patterns be left out of most searches
+# (compared as in _folded); they let the slow patterns be left out of most searches. The
+# lengths in the patterns keep each rule to a line or two (a credit line's names in 300
+# characters, a copyright notice in 400, a newsletter prompt's parts in 80 each): the same
+# words inside a long paragraph are story, not furniture.
 _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     (
         "sign-off",
@@ -142,6 +152,7 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     ),
 ]
 # "A Message from The Moscow Times:", "A note from the editors", "A letter from our editor"
+# (the signer: a name of 3-61 characters, an outlet's or an editor's)
 _SIGNATURE = re.compile(
     r"^(?i:An?|Our)\s+(?i:message|note|letter|appeal|word)\s+(?i:from)\s+(?P<who>[A-Z][\w&.'’\- ]{2,60}?)\s*[:.!]?$"
 )
@@ -180,7 +191,8 @@ def parse(doc: Document, settings: Settings) -> Article:
     header: dict[str, Field] = dict(doc.meta)
     timestamp_year: int | None = None
     i = 0
-    # --- the header block: leading paragraphs that are metadata, not story
+    # --- the header block: leading paragraphs that are metadata, not story (ten at most: a
+    # timestamp, a slug, a title, a byline, date and control lines; the story starts sooner)
     while i < len(paras) and i < 10:
         p = paras[i].strip()
         if stamp := dates.parse_timestamp(p):
@@ -229,10 +241,14 @@ def parse(doc: Document, settings: Settings) -> Article:
                     header.setdefault("agency", Field(ag, "byline", p))
             i += 1
             continue
+        # an editor's note in brackets ("(Corrects paragraph 3 to show …)") is 20 words at most;
+        # a longer bracketed paragraph is story
         if _WIRE_CONTROL.match(p) or (p.startswith("(") and p.endswith(")") and _words(p) <= 20):
             art.removed.append(Removed("wire-control", p))
             i += 1
             continue
+        # a date line has 8 words at most ("Tuesday 9 April 2024 10:30 GMT"); a longer
+        # paragraph that names a date is a sentence of the story
         if (
             "date" not in header
             and _words(p) <= 8
@@ -385,10 +401,11 @@ TITLE_BODY_RATIO = 1.5
 def _looks_like_title_line(p: str, following: str) -> bool:
     """A headline in sentence case on a line of its own before the story: short, no sentence
     punctuation at its end, followed by a longer paragraph that is prose."""
+    # 200 characters: two lines of a headline at most (TITLE_MAX_WORDS long words)
     if "\n" in p or len(p) > 200 or _BYLINE.match(p) or _PROMPT.match(p) or boilerplate_kind(p):
         return False  # a byline or a page prompt ("Share this story") on a line of its own
     n = _words(p)
-    if n < 3 or n > TITLE_MAX_WORDS:
+    if n < 3 or n > TITLE_MAX_WORDS:  # under three words: a label ("Analysis", "By the sea")
         return False
     end = p.rstrip("\"'”’)]»")
     if not end or end[-1] in ".,;:-–—" or not (p[0].isupper() or p[0].isdigit() or p[0] in "\"'“‘"):
@@ -402,7 +419,8 @@ def _headline_case(p: str) -> str:
 
 
 def lead_headline(lead: str, words: int = 14) -> str:
-    """A stand-in headline from the lead: its first sentence, cut at ``words`` words."""
+    """A stand-in headline from the lead: its first sentence, cut at ``words`` words (14: as
+    long as a headline, 5-15 words; a lead sentence is longer, and its start has the gist)."""
     from .sketch import sentences  # abbreviations such as "U.S." do not end the sentence
 
     first = sentences(lead)
@@ -446,7 +464,8 @@ def _strip_tail(
 ) -> tuple[list[str], list[Removed], str | None]:
     removed: list[Removed] = []
     outlet: str | None = None
-    # a signature ("A Message from X:") in the last part of the text starts a block to drop
+    # a signature ("A Message from X:") in the last part of the text starts a block to drop; in
+    # the first half it is the story quoting one (an appeal follows the story, it never leads)
     start = max(1, int(len(body) * 0.5))
     for k in range(start, len(body)):
         m = _SIGNATURE.match(body[k])
@@ -606,15 +625,16 @@ _UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not 
 def boilerplate_kind(paragraph: str) -> str | None:
     """The name of the rule that calls ``paragraph`` boilerplate, or None."""
     p = paragraph.strip()
-    if len(p) > 600:
-        return None
+    if len(p) > 600:  # the longest rule (a copyright notice) reaches 400 characters, an appeal
+        return None  # a few sentences; a paragraph beyond 600 is story
     low = _folded(p)
     asks = _ASKS.search(low) is not None
     if asks and len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
         for kind, first, second, words in _PROMPTS:
             if any(w in low for w in words) and first.search(p) and second.search(p):
                 return kind
-    # a disguised word has a Cyrillic letter: ASCII text has none to look for
+    # a disguised word has a Cyrillic letter: ASCII text has none to look for; three such words
+    # (one could be a name spelt in both scripts) make the paragraph a disguise
     if not p.isascii() and _CYRILLIC.search(p) and len(_MIXED_SCRIPT.findall(p)) >= 3:
         return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
@@ -730,6 +750,8 @@ def _agency_from_outlet(articles: list[Article]) -> None:
         if not v:
             continue
         name, top = v.most_common(1)[0]
+        # two credited files at least (one stray credit does not name a whole folder) and four
+        # in five of the credits (a few items from a partner agency do not outvote the rest)
         if top >= 2 and top >= 0.8 * sum(v.values()):
             where = a.outlet.value or "this folder"
             a.agency = Field(
@@ -774,6 +796,9 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         for idx, distinct in enumerate(sets):
             for k in distinct:
                 where[k].append(idx)
+        # in three articles at least (min_count: twice is a coincidence or a re-send), and in
+        # one in a hundred of a large outlet's: the bar grows with the outlet, so a line that a
+        # handful of its many stories share by chance is not taken for furniture
         need = max(min_count, len(group) // 100)
         boiler: set[str] = set()
         for k, docs in where.items():
@@ -781,14 +806,18 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
                 continue
             first = docs[0]
             sample = group[first].body[keys[first].index(k)]
-            if _words(sample) < 4:
+            if _words(sample) < 4:  # a furniture line says something: four words at least
                 continue  # table labels ("Year", "Nine mths") are not boilerplate
+            # fifty of the articles (1,225 pairs) tell repeated furniture from a story's copies
+            # as well as all of them would, at a bounded cost
             others = [sets[d] - {k} for d in docs[:50]]
             n = len(others)
             pairs = n * (n - 1) // 2
             shared = sum(
                 1 for x in range(n) for y in range(x + 1, n) if not others[x].isdisjoint(others[y])
             )
+            # boilerplate: fewer than one pair in five of its articles share anything else (the
+            # copies of one story share most of their paragraphs)
             if pairs and shared / pairs < 0.2:
                 boiler.add(k)
         if not boiler:

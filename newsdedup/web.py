@@ -443,6 +443,8 @@ def _iso(value: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # web archives
 
+# archives are read and inflated 64 KiB at a time: large enough for few system calls, small
+# enough that a gzip bomb is caught within one chunk of its cap
 _CHUNK = 1 << 16
 # a WARC record's own headers and the HTTP headers before the page: allowed above --max-bytes
 _HEADER_ALLOWANCE = 1 << 20
