@@ -17,6 +17,7 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .errors import InputError
 from .model import Document, Skipped
@@ -269,12 +270,23 @@ def read_document(found: Found, settings: Settings) -> Document:
                     f"larger than the {settings.max_bytes:,}-byte cap "
                     f"({st.st_size:,} bytes; raise it with --max-bytes)",
                 )
-            data = fh.read(settings.max_bytes + 1)
+            data = read_capped(fh, st.st_size, settings.max_bytes)
     except OSError as exc:
         raise InputError(shown, os_reason(exc)) from exc
     if len(data) > settings.max_bytes:
         raise InputError(shown, f"grew past the {settings.max_bytes:,}-byte cap while reading")
     return document_from_bytes(data, shown, display_path(found.rel), st.st_mtime)
+
+
+def read_capped(fh: BinaryIO, size: int, cap: int) -> bytes:
+    """What ``fh.read(cap + 1)`` returns (the file, and one byte more if it is over ``cap``),
+    without a buffer of ``cap`` bytes for every file: ``size`` bytes (its size when opened)
+    and one are read, and the rest up to the cap only if that byte came (it grew)."""
+    want = min(size, cap) + 1
+    data = fh.read(want)
+    if len(data) == want and want <= cap:
+        data += fh.read(cap + 1 - want)
+    return data
 
 
 def read_inputs(found: Found, settings: Settings) -> list[Document | Skipped]:

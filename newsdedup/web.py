@@ -325,7 +325,7 @@ def _json_lines(
 def _json_list(
     ospath: str, shown: str, settings: Settings
 ) -> Iterator[tuple[str, tuple[bytes, Any] | Skipped]]:
-    from .ingest import os_reason
+    from .ingest import os_reason, read_capped
 
     try:
         with open(ospath, "rb") as fh:
@@ -336,7 +336,7 @@ def _json_list(
                     f"larger than the {settings.max_bytes:,}-byte cap ({size:,} bytes; raise it "
                     "with --max-bytes, or write the export as JSON lines)",
                 )
-            data = fh.read(settings.max_bytes + 1)
+            data = read_capped(fh, size, settings.max_bytes)
     except OSError as exc:
         raise InputError(shown, os_reason(exc)) from exc
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsdedup.errors import InputError
-from newsdedup.ingest import decode, document_from_bytes, ingest, to_paragraphs
+from newsdedup.ingest import decode, document_from_bytes, ingest, read_capped, to_paragraphs
 from newsdedup.settings import Settings
 
 TEXT = "Café owners in Zürich said prices rose – sharply – this year.\n"
@@ -217,3 +218,15 @@ def test_charset_detector_only_for_bytes_the_cheap_tests_cannot_read(
     monkeypatch.setattr(charset_normalizer, "from_bytes", refuse)
     text, _, _ = decode(data)
     assert text is not None and text.strip()
+
+
+@pytest.mark.parametrize("length", [0, 1, 9, 10, 11, 25])
+@pytest.mark.parametrize("size_when_opened", [0, 5, 10, 11, 30])
+def test_read_capped_reads_what_one_read_past_the_cap_would(
+    length: int, size_when_opened: int
+) -> None:
+    # the size seen when the file was opened may be stale (the file grew or shrank since, or
+    # it is a /proc file of size 0): what comes back is still the file up to the cap plus one
+    # byte, so a file over the cap is always seen to be over it
+    data = bytes(range(length))
+    assert read_capped(io.BytesIO(data), size_when_opened, 10) == data[:11]
