@@ -462,7 +462,7 @@ codecs.register_error("newsdedup-latin1", _latin1_fallback)
 
 
 #: the control bytes that mark binary data: below 32, except NUL (counted apart), tab, line
-#: feed, form feed, carriage return and 25 (EM, which some old wire feeds carry)
+#: feed, form feed, carriage return and 25 (EM, which METER's PA wire copy carries)
 _BINARY_CONTROLS = bytes(b for b in range(32) if b not in (0, 9, 10, 12, 13, 25))
 
 
