@@ -6,6 +6,7 @@ Every path handed in ends up either as a :class:`~newsdedup.model.Document` or a
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import fnmatch
 import hashlib
@@ -16,6 +17,7 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .errors import InputError
 from .model import Document, Skipped
@@ -33,6 +35,8 @@ STDIN = "-"
 #: endings, or none at all (wire files often have none); hidden files never
 ARTICLE_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".json", ".jsonl", ".ndjson",
                     ".warc", ".warc.gz")  # fmt: skip
+# a name's extension: a dot, a letter, then up to seven letters or digits ("md", "jpeg",
+# "mp4"); wire names such as "story.001" or "00001" have none and are articles
 _EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 
@@ -65,6 +69,8 @@ def display_path(path: str) -> str:
     """A printable form of a path: undecodable bytes as ``\\xNN``, control characters escaped."""
     raw = os.fsencode(path)
     text = raw.decode("utf-8", errors="backslashreplace")
+    if text.isprintable():  # the usual case: nothing to escape (a space is printable)
+        return text
     return "".join(
         ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
         for ch in text
@@ -264,12 +270,23 @@ def read_document(found: Found, settings: Settings) -> Document:
                     f"larger than the {settings.max_bytes:,}-byte cap "
                     f"({st.st_size:,} bytes; raise it with --max-bytes)",
                 )
-            data = fh.read(settings.max_bytes + 1)
+            data = read_capped(fh, st.st_size, settings.max_bytes)
     except OSError as exc:
         raise InputError(shown, os_reason(exc)) from exc
     if len(data) > settings.max_bytes:
         raise InputError(shown, f"grew past the {settings.max_bytes:,}-byte cap while reading")
     return document_from_bytes(data, shown, display_path(found.rel), st.st_mtime)
+
+
+def read_capped(fh: BinaryIO, size: int, cap: int) -> bytes:
+    """What ``fh.read(cap + 1)`` returns (the file, and one byte more if it is over ``cap``),
+    without a buffer of ``cap`` bytes for every file: ``size`` bytes (its size when opened)
+    and one are read, and the rest up to the cap only if that byte came (it grew)."""
+    want = min(size, cap) + 1
+    data = fh.read(want)
+    if len(data) == want and want <= cap:
+        data += fh.read(cap + 1 - want)
+    return data
 
 
 def read_inputs(found: Found, settings: Settings) -> list[Document | Skipped]:
@@ -364,12 +381,16 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         if data.startswith(bom):
             text = data.decode(enc, errors="replace")
             return clean_controls(text), enc, "byte-order mark"
+    # the first 4 KB show UTF-16's NUL bytes or a binary format's control bytes as well as the
+    # whole file would, without a pass over megabytes
     sample = data[:4096]
     nuls = sample.count(0)
     if nuls and len(sample) >= 4:
         even = sample[0::2].count(0)
         odd = sample[1::2].count(0)
         half = len(sample) / 2
+        # UTF-16 of Western text: a NUL in most high bytes (over 40%, leaving room for other
+        # scripts and marks) and almost none in the low ones (under 5%)
         if odd > 0.4 * half and even < 0.05 * half:
             return (
                 clean_controls(data.decode("utf-16-le", errors="replace")),
@@ -382,7 +403,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
                 "utf-16-be",
                 "NUL pattern, no BOM",
             )
-        if nuls > 0.3 * len(sample):
+        if nuls > 0.3 * len(sample):  # not UTF-16, and NULs in three bytes of ten: not text
             return None, "binary", "mostly NUL bytes"
     if _looks_binary(sample):
         return None, "binary", "control bytes"
@@ -394,6 +415,8 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
         text = data.decode("utf-8", errors="newsdedup-cp1252")
         return clean_controls(text), "utf-8", "mixed: UTF-8 with stray bytes read as cp1252"
     high = len(data) - len(data.translate(None, _HIGH))
+    # Western copy in cp1252 has a few accented letters and curly quotes (15% of the bytes at
+    # most, a quote or a name in French); more is another script: the detector's turn
     if high <= 0.15 * len(data) and _plausible_cp1252(data):
         return (
             clean_controls(data.decode("cp1252", errors="newsdedup-latin1")),
@@ -403,6 +426,7 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     try:
         from charset_normalizer import from_bytes
 
+        # 200 kB give the detector enough text to be sure; its time grows with the input
         best = from_bytes(data[:200_000]).best()
     except Exception:  # the detector is a guess; any failure means we fall back
         best = None
@@ -424,6 +448,8 @@ def _plausible_cp1252(data: bytes) -> bool:
     """Do the non-ASCII bytes read as cp1252 give Western letters and typographic marks?"""
     high = data.translate(None, _LOW)
     text = high.decode("cp1252", errors="replace")
+    # nine in ten: a stray symbol or two is allowed; a text whose non-ASCII bytes read as
+    # symbols and unused codes is in another code page
     return len(_WESTERN.findall(text)) >= 0.9 * len(text)
 
 
@@ -435,10 +461,16 @@ def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newsdedup-latin1", _latin1_fallback)
 
 
+#: the control bytes that mark binary data: below 32, except NUL (counted apart), tab, line
+#: feed, form feed, carriage return and 25 (EM, which METER's PA wire copy carries)
+_BINARY_CONTROLS = bytes(b for b in range(32) if b not in (0, 9, 10, 12, 13, 25))
+
+
 def _looks_binary(sample: bytes) -> bool:
     if not sample:
         return False
-    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 25, 0))
+    ctrl = len(sample) - len(sample.translate(None, _BINARY_CONTROLS))
+    # a tenth: text has none of these bytes, or a stray few; binary formats are full of them
     return ctrl > 0.1 * len(sample)
 
 
@@ -447,13 +479,21 @@ _CONTROL = re.compile(
 )
 
 
+_ANSI_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+# an operating-system command (a terminal title, a hyperlink) up to its terminator; 512
+# characters at most, so an unterminated one cannot make the search run over the whole text
+_ANSI_OSC = re.compile(r"\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
+
+
 def clean_controls(text: str) -> str:
     """Unify line ends and remove control characters (ESC included, so no ANSI sequence
     survives), bidi overrides and zero-width characters. Tabs and newlines stay."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # a dangling ANSI CSI sequence would leave '[31m' behind: drop the whole sequence
-    text = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", text)
-    text = re.sub(r"\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)", "", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        # a dangling ANSI CSI sequence would leave '[31m' behind: drop the whole sequence
+        text = _ANSI_CSI.sub("", text)
+        text = _ANSI_OSC.sub("", text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 
@@ -472,6 +512,8 @@ _HTML_TAGS = (
     "h[1-6]|a|img|table|tr|td|th|tbody|thead|ul|ol|li|blockquote|section|article|header|footer|"
     "nav|aside|figure|figcaption|small|sup|sub|!doctype|noscript|iframe|form|input|button"
 )
+# a tag's attributes in 2,000 characters at most (long inline styles and data attributes fit),
+# so a stray "<" in text never makes a tag of the pages after it, and a search stays linear
 _TAG = re.compile(rf"</?(?:{_HTML_TAGS})\b[^<>]{{0,2000}}>", re.IGNORECASE)
 # removed too once a text is known to carry HTML, but not counted as evidence that it does: these
 # names (DD, DL, TIME, …) also occur as wire ticker marks such as Reuters' <DD>
@@ -526,14 +568,25 @@ def _drop_blocks(text: str) -> str:
     return "".join(out)
 
 
+#: how far into a text its tags are counted to tell HTML leftovers from wire marks: the first
+#: screens of a page carry its structure; counting further would only cost time on long files
+_MARKUP_SNIFF = 20000
+_PAGE_TAG = re.compile(r"<(html|body|p|br)\b", re.IGNORECASE)
+
+
 def strip_markup(text: str) -> tuple[str, bool]:
     """Remove HTML leftovers if the text has them. Returns ``(text, removed_anything)``.
 
     Only known HTML tag names are removed, and only when at least two appear (or the page
-    structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay.
+    structure does), so wire conventions such as Reuters' ``<DAL>`` ticker marks stay (one
+    tag-like mark is a ticker or a quoted tag; two known tags are markup).
     """
-    hits = len(_TAG.findall(text, 0, 20000))
-    if hits < 2 and not re.search(r"<(html|body|p|br)\b", text[:20000], re.IGNORECASE):
+    if "<" in text:  # without one there is no tag to count or to remove
+        hits = len(_TAG.findall(text, 0, _MARKUP_SNIFF))
+        markup = hits >= 2 or _PAGE_TAG.search(text, 0, _MARKUP_SNIFF) is not None
+    else:
+        markup = False
+    if not markup:
         return (html.unescape(text) if "&" in text else text), False
     text = _drop_blocks(text)
     text = _BLOCK.sub("\n", text)
@@ -544,12 +597,17 @@ def strip_markup(text: str) -> tuple[str, bool]:
 # ---------------------------------------------------------------------------------------------
 # paragraphs
 
+# a rule line: five or more of these marks alone on a line (fewer is an ellipsis or a dash)
 _RULE = re.compile(r"^\s*[-=_*~#+.]{5,}\s*$")
 # lines that are a header of their own: wire timestamps, slug lines
 _STANDALONE = re.compile(
     r"^\s*(?:\d{1,2}-[A-Za-z]{3}-\d{4}\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?[A-Z]{0,3}"
     r"|\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{2,4}:?\s+Page\s+\d+.*)\s*$"
 )
+
+
+#: a rule line starts with one of these (after white space); other lines skip the pattern
+_RULE_CHARS = frozenset("-=_*~#+.")
 
 
 def to_paragraphs(text: str) -> list[str]:
@@ -559,39 +617,52 @@ def to_paragraphs(text: str) -> list[str]:
     rule line, or, in hard-wrapped text, a line much shorter than the wrap width or a next line
     that is indented. Text whose lines are long (one paragraph per line) keeps each line.
     """
-    lines = [ln.rstrip().replace("\t", " ") for ln in text.split("\n")]
-    lengths = sorted(len(ln) for ln in lines if ln.strip())
+    lines = [ln.rstrip() for ln in text.replace("\t", " ").split("\n")]
+    lengths = sorted([len(ln) for ln in lines if ln])  # rstripped: blank lines are empty
     if not lengths:
         return []
+    # the wrap width: the 90th percentile of line lengths (headers and short last lines of
+    # paragraphs below it, a few overlong lines above it)
     width = lengths[int(0.9 * (len(lengths) - 1))]
-    full = sum(1 for n in lengths if n >= 0.75 * width)
+    # hard-wrapped: lines of at most 100 characters (wider is one paragraph a line), at least
+    # three of them, and two in five of them filled to three quarters of the width or more
+    full = len(lengths) - bisect.bisect_left(lengths, 0.75 * width)
     wrapped = width <= 100 and len(lengths) >= 3 and full >= 0.4 * len(lengths)
+    # a line shorter than this ends its paragraph in hard-wrapped text (the last line of a
+    # paragraph; a wrapped line is rarely cut below three fifths of the width)
+    short = 0.6 * width
     paragraphs: list[str] = []
     current: list[str] = []
 
     def flush() -> None:
         if current:
-            para = re.sub(r"\s+", " ", " ".join(current)).strip()
+            para = " ".join(" ".join(current).split())  # white space runs as one space
             if para:
                 paragraphs.append(para)
             current.clear()
 
     for line in lines:
-        if not line.strip() or _RULE.match(line):
+        stripped = line.lstrip()  # the line is rstripped already
+        if not stripped:
             flush()
             continue
-        if _STANDALONE.match(line):
-            flush()
-            current.append(line.strip())
+        first = stripped[0]
+        if first in _RULE_CHARS and _RULE.match(line):
             flush()
             continue
-        ends_para = line.endswith("<")
+        if first.isdigit() and _STANDALONE.match(line):  # both its forms open with a digit
+            flush()
+            current.append(stripped)
+            flush()
+            continue
+        ends_para = line[-1] == "<"
         if ends_para:
             line = line[:-1]
-        if wrapped and current and (line[:1] == " " and len(line) - len(line.lstrip()) >= 2):
+            stripped = line.strip()
+        if wrapped and current and line[:1] == " " and len(line) - len(line.lstrip()) >= 2:
             flush()
-        current.append(line.strip())
-        if ends_para or not wrapped or len(line) < 0.6 * width:
+        current.append(stripped)
+        if ends_para or not wrapped or len(line) < short:
             flush()
     flush()
     return paragraphs

@@ -9,9 +9,11 @@ Every field records where it came from (see :class:`newsdedup.model.Field`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
+import string
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -43,6 +45,13 @@ def agency_name(text: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # patterns
+#
+# The bounds in these patterns say how long each thing can be, and keep every search linear:
+# a header value fits in 300 characters (a title, a list of authors, a URL; a longer "Date: …"
+# line is prose); a date after "Date:" in 6-60 ("9/4/24" to "Wednesday, September 27, 2023
+# 10:45 AM EDT"); a PA slug's desk code in 1-6 capitals and its slug in 120 characters; a
+# byline's name in 81 and its organisation in 120; a dateline's place in four words with an
+# optional region, and an agency in brackets in 31 characters ("Agence France-Presse" has 20).
 
 _HEADER_KV = re.compile(
     r"^(?P<key>date|published|updated|posted|source|publisher|outlet|publication|agency|"
@@ -74,27 +83,39 @@ _WIRE_CONTROL = re.compile(
     r"|substitute|advisory[^)]*|editors?:?[^)]*|note to editors[^)]*|embargoed[^)]*)\)?\.?$",
     re.IGNORECASE,
 )
-_BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
+# (kind, pattern, words): a rule with words cannot match a paragraph that has none of them
+# (compared as in _folded); they let the slow patterns be left out of most searches. The
+# lengths in the patterns keep each rule to a line or two (a credit line's names in 300
+# characters, a copyright notice in 400, a newsletter prompt's parts in 80 each): the same
+# words inside a long paragraph are story, not furniture.
+_BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     (
         "sign-off",
         re.compile(
             r"^(?:[-—–]+\s*)?\(?(?i:Reuters?|AFP|dpa|Xinhua)\)?\.{0,3}(?:\s+[A-Z]{1,2})?$|^(?:[-—–]+\s*)?\(?(?:AP|PA)\)?\.?$"
         ),
+        (),
     ),
     (
         "credits",
         re.compile(
             r"^\(?(?:Reporting|Additional reporting|Writing|Editing|Compiled)\s+by\b.{0,300}$", re.I
         ),
+        (),
     ),
-    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,400}$", re.I)),
-    ("copyright", re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I)),
+    ("copyright", re.compile(r"^(?:©|\(c\)|copyright\b).{0,400}$", re.I), ()),
+    (
+        "copyright",
+        re.compile(r"^.{0,120}\ball rights reserved\.?$", re.I),
+        ("all rights reserved",),
+    ),
     (
         "newsletter",
         re.compile(
             r"^.{0,80}\b(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|inbox|updates|alerts)\b.{0,80}$",
             re.I,
         ),
+        ("sign up", "subscribe"),
     ),
     (
         "newsletter",
@@ -102,10 +123,12 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"^(?:read more|related|more on this story|see also|click here|follow us)\b.{0,200}$",
             re.I,
         ),
+        (),
     ),
     (
         "donation",
         re.compile(r"^(?:remind me later|maybe later|not now|continue reading)\.?$", re.I),
+        (),
     ),
     # web page furniture: advertising labels, section links, a bare site address
     (
@@ -118,15 +141,18 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?$",
             re.I,
         ),
+        (),
     ),
     (
         "share",
         re.compile(
             r"^(?:share|share this|share on \w+|tweet|email|print)(?:\s*[|/·•]\s*\w+)*\s*$", re.I
         ),
+        (),
     ),
 ]
 # "A Message from The Moscow Times:", "A note from the editors", "A letter from our editor"
+# (the signer: a name of 3-61 characters, an outlet's or an editor's)
 _SIGNATURE = re.compile(
     r"^(?i:An?|Our)\s+(?i:message|note|letter|appeal|word)\s+(?i:from)\s+(?P<who>[A-Z][\w&.'’\- ]{2,60}?)\s*[:.!]?$"
 )
@@ -137,12 +163,20 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_TEX_OPEN = re.compile(r"`(?=\w)")
+_WIRE_POUND = re.compile(r"#(?=\d)")
+_ORG_PARTS = re.compile(r"\s*[,/|]\s*")
+_BY = re.compile(r"^By\s+")
+
+
 def clean_text(text: str, wire: bool) -> str:
     """Typographic clean-up: TeX quotes, and ``#`` for £ in wire copy from ASCII-only feeds."""
-    text = text.replace("``", "\u201c").replace("''", "\u201d")
-    text = re.sub(r"`(?=\w)", "\u2018", text)  # TeX's `single' quotes
-    if wire:
-        text = re.sub(r"#(?=\d)", "£", text)
+    if "`" in text:
+        text = text.replace("``", "\u201c")
+        text = _TEX_OPEN.sub("\u2018", text)  # TeX's `single' quotes
+    text = text.replace("''", "\u201d")
+    if wire and "#" in text:
+        text = _WIRE_POUND.sub("£", text)
     return text.strip()
 
 
@@ -157,7 +191,8 @@ def parse(doc: Document, settings: Settings) -> Article:
     header: dict[str, Field] = dict(doc.meta)
     timestamp_year: int | None = None
     i = 0
-    # --- the header block: leading paragraphs that are metadata, not story
+    # --- the header block: leading paragraphs that are metadata, not story (ten at most: a
+    # timestamp, a slug, a title, a byline, date and control lines; the story starts sooner)
     while i < len(paras) and i < 10:
         p = paras[i].strip()
         if stamp := dates.parse_timestamp(p):
@@ -201,15 +236,19 @@ def parse(doc: Document, settings: Settings) -> Article:
             continue
         if m := _BYLINE.match(p):
             header.setdefault("byline", Field(m["name"].strip(), "byline", p))
-            for part in re.split(r"\s*[,/|]\s*", m["org"] or ""):
+            for part in _ORG_PARTS.split(m["org"] or ""):
                 if ag := agency_name(part):
                     header.setdefault("agency", Field(ag, "byline", p))
             i += 1
             continue
+        # an editor's note in brackets ("(Corrects paragraph 3 to show …)") is 20 words at most;
+        # a longer bracketed paragraph is story
         if _WIRE_CONTROL.match(p) or (p.startswith("(") and p.endswith(")") and _words(p) <= 20):
             art.removed.append(Removed("wire-control", p))
             i += 1
             continue
+        # a date line has 8 words at most ("Tuesday 9 April 2024 10:30 GMT"); a longer
+        # paragraph that names a date is a sentence of the story
         if (
             "date" not in header
             and _words(p) <= 8
@@ -297,9 +336,7 @@ def _header_field(
     elif key == "agency":
         header.setdefault("agency", Field(agency_name(value) or value, "header", f"{key}: {value}"))
     elif key in ("author", "byline", "by"):
-        header.setdefault(
-            "byline", Field(re.sub(r"^By\s+", "", value), "header", f"{key}: {value}")
-        )
+        header.setdefault("byline", Field(_BY.sub("", value), "header", f"{key}: {value}"))
     elif key in ("title", "headline"):
         header.setdefault("headline", Field(value, "header", f"{key}: {value}"))
     elif key == "dateline":
@@ -327,13 +364,26 @@ def _dateutil(value: str) -> dates.DateHit | None:
     return dates.DateHit(a.date().isoformat() + (f"T{time}" if time else ""), value)
 
 
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_UPPER = string.ascii_uppercase.encode("ascii")
+
+
 def _looks_like_headline(p: str) -> bool:
-    n = _words(p)
-    if n == 0 or n > 20 or len(p) > 160:
+    # an all-caps line before the story: 2-20 words, 160 characters at most (a headline of two
+    # lines), and more than four letters in five in capitals (a "McDONALD" or "dlrs" may stay)
+    if len(p) > 160:
         return False
-    letters = [c for c in p if c.isalpha()]
-    # an all-caps line before the story
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters) and n >= 2
+    n = _words(p)
+    if n < 2 or n > 20:
+        return False
+    if p.isascii():  # the usual case, counted without a loop over the characters
+        raw = p.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        alpha = [c for c in p if c.isalpha()]
+        letters, upper = len(alpha), sum(c.isupper() for c in alpha)
+    return letters > 0 and upper > 0.8 * letters
 
 
 #: a page's call to action on a line of its own is never a title
@@ -351,10 +401,11 @@ TITLE_BODY_RATIO = 1.5
 def _looks_like_title_line(p: str, following: str) -> bool:
     """A headline in sentence case on a line of its own before the story: short, no sentence
     punctuation at its end, followed by a longer paragraph that is prose."""
+    # 200 characters: two lines of a headline at most (TITLE_MAX_WORDS long words)
     if "\n" in p or len(p) > 200 or _BYLINE.match(p) or _PROMPT.match(p) or boilerplate_kind(p):
         return False  # a byline or a page prompt ("Share this story") on a line of its own
     n = _words(p)
-    if n < 3 or n > TITLE_MAX_WORDS:
+    if n < 3 or n > TITLE_MAX_WORDS:  # under three words: a label ("Analysis", "By the sea")
         return False
     end = p.rstrip("\"'”’)]»")
     if not end or end[-1] in ".,;:-–—" or not (p[0].isupper() or p[0].isdigit() or p[0] in "\"'“‘"):
@@ -364,11 +415,12 @@ def _looks_like_title_line(p: str, following: str) -> bool:
 
 
 def _headline_case(p: str) -> str:
-    return re.sub(r"\s+", " ", p).strip()
+    return " ".join(p.split())  # white space runs as one space, none at the ends
 
 
 def lead_headline(lead: str, words: int = 14) -> str:
-    """A stand-in headline from the lead: its first sentence, cut at ``words`` words."""
+    """A stand-in headline from the lead: its first sentence, cut at ``words`` words (14: as
+    long as a headline, 5-15 words; a lead sentence is longer, and its start has the gist)."""
     from .sketch import sentences  # abbreviations such as "U.S." do not end the sentence
 
     first = sentences(lead)
@@ -402,9 +454,9 @@ def _plausible_place(place: str) -> bool:
     first = place.split()[0].strip(",.").upper()
     if first in _NOT_PLACES:
         return False
-    letters = [c for c in place if c.isalpha()]
-    # datelines are written in capitals ("BEIJING", "SALVADOR"), or title case before "(AFP)"
-    return bool(letters) and len(place) <= 40
+    # datelines are written in capitals ("BEIJING", "SALVADOR"), or title case before "(AFP)";
+    # 40 characters hold the longest place with its region ("RIO DE JANEIRO, Brazil")
+    return len(place) <= 40 and any(c.isalpha() for c in place)
 
 
 def _strip_tail(
@@ -412,7 +464,8 @@ def _strip_tail(
 ) -> tuple[list[str], list[Removed], str | None]:
     removed: list[Removed] = []
     outlet: str | None = None
-    # a signature ("A Message from X:") in the last part of the text starts a block to drop
+    # a signature ("A Message from X:") in the last part of the text starts a block to drop; in
+    # the first half it is the story quoting one (an appeal follows the story, it never leads)
     start = max(1, int(len(body) * 0.5))
     for k in range(start, len(body)):
         m = _SIGNATURE.match(body[k])
@@ -439,7 +492,11 @@ def _strip_tail(
             body = body[:-1]
             continue
         tail_at = max(0, len(last) - 120)  # a credit is in the last few words: never scan it all
-        m = _TRAIL_CREDIT.search(last, tail_at)
+        # the pattern ends in an agency's name (its last character a letter), then an optional
+        # ")" and white space: text ending otherwise ("… said.") is not searched
+        end = last.rstrip()
+        end = end[:-1] if end.endswith(")") else end
+        m = _TRAIL_CREDIT.search(last, tail_at) if end[-1:].isalpha() else None
         if m and m.start() == tail_at and tail_at > 0 and not last[tail_at - 1].isspace():
             m = None
         ends_sentence = (
@@ -465,19 +522,23 @@ _APPEAL_ASK = re.compile(
     r"(?:member|supporter|subscriber|patron)|subscribe)\b",
     re.I,
 )
+#: words one of which _APPEAL_ASK needs (see _folded)
+_APPEAL_WORDS = ("donat", "contribut", "support", "become", "subscribe")
 _APPEAL_YOU = re.compile(r"\b(?:you|your|you're)\b", re.I)
 _APPEAL_US = re.compile(r"\b(?:us|our|we)\b", re.I)
 
 
 # prompts found on web pages, each recognised by two marks anywhere in a short paragraph (a
-# news sentence about subscriptions or apps has one of them, rarely both)
-_PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+# news sentence about subscriptions or apps has one of them, rarely both), and the words one of
+# which the first mark needs (see _folded): most paragraphs have none, and skip both searches
+_PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str], tuple[str, ...]]] = [
     (
         "newsletter",
         re.compile(r"\b(?:sign(?:ing)? ?up|subscribe|register)\b", re.I),
         re.compile(
             r"\b(?:newsletters?|inbox|by e-?mail|never miss|daily edition)\b|here\W*$", re.I
         ),
+        ("sign", "subscribe", "register"),
     ),
     (
         "paywall",
@@ -487,21 +548,25 @@ _PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
             r"e-?edition|edition for)\b",
             re.I,
         ),
+        ("subscri",),
     ),
     (
         "app",
         re.compile(r"\bdownload\b.{0,80}\bapps?\b", re.I),
         re.compile(r"\b(?:ios|android|app store|google play)\b", re.I),
+        ("download",),
     ),
     (
         "social",
         re.compile(r"^follow\b", re.I),
         re.compile(r"\bon (?:twitter|facebook|instagram|linkedin|tiktok|youtube|x)\b", re.I),
+        ("follow",),
     ),
     (
         "letters",
         re.compile(r"\b(?:submit|send|write)\b", re.I),
         re.compile(r"\bletters? to the editor\b", re.I),
+        ("submit", "send", "write"),
     ),
     (
         "disclosure",
@@ -509,30 +574,83 @@ _PROMPTS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"\bwe (?:may )?(?:receive|earn|get)\b.{0,20}\b(?:compensation|commission)\b", re.I
         ),
+        ("advertiser", "affiliate", "partner"),
     ),
 ]
 # a word spelt with Latin and Cyrillic letters at once: text disguised to slip past filters
 _MIXED_SCRIPT = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u04ff])\w+\b")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+#: the non-ASCII letters that Python's case-insensitive matching takes for an ASCII one
+#: (dotted and dotless I, long s, Kelvin sign; tests/test_normalise.py checks the list is whole)
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _folded(p: str) -> str:
+    """``p`` in lower case, with the letters of _ASCII_FOLD made ASCII: wherever a pattern
+    compiled with re.IGNORECASE finds an ASCII word, this text contains the word in lower case,
+    so ``word in _folded(p)`` is a safe test before the pattern (it may say yes when the pattern
+    says no, never the reverse)."""
+    return p.lower() if p.isascii() else p.translate(_ASCII_FOLD).lower()
+
+
+def _scoped(rx: re.Pattern[str]) -> str:
+    """``rx``'s source with its case-insensitive flag made local, to be one part of a larger
+    pattern without changing what it matches."""
+    return f"(?i:{rx.pattern})" if rx.flags & re.IGNORECASE else f"(?:{rx.pattern})"
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """One search for all ``words`` at once, on text from :func:`_folded`."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
+
+
+@functools.cache
+def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
+    """The anchored rules at ``indices`` as one alternation (a named group ``r<index>`` each):
+    tried in the list's order, its first matching alternative is the rule the loop over the
+    list would have picked. Rules whose words a paragraph lacks are left out (they cannot
+    match), so there is one compiled pattern per combination met (four at most)."""
+    return re.compile("|".join(f"(?P<r{i}>{_scoped(_BOILERPLATE_RULES[i][1])})" for i in indices))
+
+
+#: any word a prompt's first mark or an appeal's ask needs: a paragraph with none of them (most
+#: story text) is neither, and is only looked at by the anchored rules
+_ASKS = _any_of([w for *_, words in _PROMPTS for w in words] + list(_APPEAL_WORDS))
+#: any word an anchored rule needs; without one, only the rules that need none are tried
+_GUARD_WORDS = tuple(w for *_, words in _BOILERPLATE_RULES for w in words)
+_UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not words)
 
 
 def boilerplate_kind(paragraph: str) -> str | None:
     """The name of the rule that calls ``paragraph`` boilerplate, or None."""
     p = paragraph.strip()
-    if len(p) > 600:
-        return None
-    if len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
-        for kind, first, second in _PROMPTS:
-            if first.search(p) and second.search(p):
+    if len(p) > 600:  # the longest rule (a copyright notice) reaches 400 characters, an appeal
+        return None  # a few sentences; a paragraph beyond 600 is story
+    low = _folded(p)
+    asks = _ASKS.search(low) is not None
+    if asks and len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
+        for kind, first, second, words in _PROMPTS:
+            if any(w in low for w in words) and first.search(p) and second.search(p):
                 return kind
-    if len(_MIXED_SCRIPT.findall(p)) >= 3:
+    # a disguised word has a Cyrillic letter: ASCII text has none to look for; three such words
+    # (one could be a name spelt in both scripts) make the paragraph a disguise
+    if not p.isascii() and _CYRILLIC.search(p) and len(_MIXED_SCRIPT.findall(p)) >= 3:
         return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
-    if _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
+    if asks and _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
         return "donation"
-    for kind, rx in _BOILERPLATE_RULES:
-        if rx.match(p):
-            return kind
-    return None
+    indices = _UNGUARDED
+    if any(w in low for w in _GUARD_WORDS):
+        indices = tuple(
+            i
+            for i, (*_, words) in enumerate(_BOILERPLATE_RULES)
+            if not words or any(w in low for w in words)
+        )
+    m = _rules(indices).match(p)
+    if m is None or m.lastgroup is None:
+        return None
+    return _BOILERPLATE_RULES[int(m.lastgroup[1:])][0]
 
 
 def outlet_from_path(rel: str, pattern: str | None) -> str | None:
@@ -632,6 +750,8 @@ def _agency_from_outlet(articles: list[Article]) -> None:
         if not v:
             continue
         name, top = v.most_common(1)[0]
+        # two credited files at least (one stray credit does not name a whole folder) and four
+        # in five of the credits (a few items from a partner agency do not outvote the rest)
         if top >= 2 and top >= 0.8 * sum(v.values()):
             where = a.outlet.value or "this folder"
             a.agency = Field(
@@ -641,9 +761,23 @@ def _agency_from_outlet(articles: list[Article]) -> None:
             )
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+#: ASCII bytes that are not letters or digits, each made a space (what _NOT_WORD removes)
+_ASCII_NOT_WORD = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
+
+
 def _para_key(p: str) -> str:
-    norm = re.sub(r"[\W_]+", " ", p.lower()).strip()
-    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+    """A paragraph's identity for the repetition rule: its words in lower case (punctuation and
+    spacing ignored), hashed to 64 bits (a collision among one outlet's paragraphs is unlikely
+    below billions of them)."""
+    low = p.lower()
+    if low.isascii():  # the same words as the pattern finds, without the Unicode tables
+        norm = b" ".join(low.encode("ascii").translate(_ASCII_NOT_WORD).split())
+    else:
+        norm = _NOT_WORD.sub(" ", low).strip().encode("utf-8")
+    return hashlib.blake2b(norm, digest_size=8).hexdigest()
 
 
 def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
@@ -657,26 +791,33 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         if len(group) < min_count:
             continue
         keys = [[_para_key(p) for p in a.body] for a in group]
+        sets = [set(ks) for ks in keys]
         where: dict[str, list[int]] = defaultdict(list)
-        for idx, ks in enumerate(keys):
-            for k in set(ks):
+        for idx, distinct in enumerate(sets):
+            for k in distinct:
                 where[k].append(idx)
+        # in three articles at least (min_count: twice is a coincidence or a re-send), and in
+        # one in a hundred of a large outlet's: the bar grows with the outlet, so a line that a
+        # handful of its many stories share by chance is not taken for furniture
         need = max(min_count, len(group) // 100)
         boiler: set[str] = set()
         for k, docs in where.items():
             if len(docs) < need:
                 continue
-            sample = next(p for p in group[docs[0]].body if _para_key(p) == k)
-            if _words(sample) < 4:
+            first = docs[0]
+            sample = group[first].body[keys[first].index(k)]
+            if _words(sample) < 4:  # a furniture line says something: four words at least
                 continue  # table labels ("Year", "Nine mths") are not boilerplate
-            others = [set(keys[d]) - {k} for d in docs[:50]]
-            shared = 0
-            pairs = 0
-            for x in range(len(others)):
-                for y in range(x + 1, len(others)):
-                    pairs += 1
-                    if others[x] & others[y]:
-                        shared += 1
+            # fifty of the articles (1,225 pairs) tell repeated furniture from a story's copies
+            # as well as all of them would, at a bounded cost
+            others = [sets[d] - {k} for d in docs[:50]]
+            n = len(others)
+            pairs = n * (n - 1) // 2
+            shared = sum(
+                1 for x in range(n) for y in range(x + 1, n) if not others[x].isdisjoint(others[y])
+            )
+            # boilerplate: fewer than one pair in five of its articles share anything else (the
+            # copies of one story share most of their paragraphs)
             if pairs and shared / pairs < 0.2:
                 boiler.add(k)
         if not boiler:

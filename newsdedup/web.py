@@ -106,7 +106,8 @@ def html_document(
     extracted = _extract(text, url)
     if extracted is not None and extracted.get("text"):
         body = clean_controls(str(extracted["text"]))
-        paragraphs = [p for p in (re.sub(r"\s+", " ", ln).strip() for ln in body.split("\n")) if p]
+        # each line a paragraph, its white space runs as one space
+        paragraphs = [p for p in (" ".join(ln.split()) for ln in body.split("\n")) if p]
         note = encoding_note
         provenance = extracted.get("_provenance", {})
         title = _value(extracted.get("title"))
@@ -159,7 +160,7 @@ def _value(raw: object) -> str | None:
 
     if raw is None:
         return None
-    text = re.sub(r"\s+", " ", clean_controls(str(raw))).strip()
+    text = " ".join(clean_controls(str(raw)).split())  # white space runs as one space
     return text or None
 
 
@@ -324,7 +325,7 @@ def _json_lines(
 def _json_list(
     ospath: str, shown: str, settings: Settings
 ) -> Iterator[tuple[str, tuple[bytes, Any] | Skipped]]:
-    from .ingest import os_reason
+    from .ingest import os_reason, read_capped
 
     try:
         with open(ospath, "rb") as fh:
@@ -335,7 +336,7 @@ def _json_list(
                     f"larger than the {settings.max_bytes:,}-byte cap ({size:,} bytes; raise it "
                     "with --max-bytes, or write the export as JSON lines)",
                 )
-            data = fh.read(settings.max_bytes + 1)
+            data = read_capped(fh, size, settings.max_bytes)
     except OSError as exc:
         raise InputError(shown, os_reason(exc)) from exc
     try:
@@ -443,6 +444,8 @@ def _iso(value: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # web archives
 
+# archives are read and inflated 64 KiB at a time: large enough for few system calls, small
+# enough that a gzip bomb is caught within one chunk of its cap
 _CHUNK = 1 << 16
 # a WARC record's own headers and the HTTP headers before the page: allowed above --max-bytes
 _HEADER_ALLOWANCE = 1 << 20
@@ -550,6 +553,9 @@ def read_warc(
     return out
 
 
+_RECORD_ID = re.compile(r"^<?(?:urn:uuid:)?|>$")  # the id inside "<urn:uuid:…>"
+
+
 def _warc_record(
     record: Any, shown: str, rel: str, settings: Settings, mtime: float
 ) -> Document | Skipped | None:
@@ -562,7 +568,7 @@ def _warc_record(
     if "html" not in ctype or record.http_headers.get_statuscode() != "200":
         return None
     rid = record.rec_headers.get_header("WARC-Record-ID") or ""
-    rid = re.sub(r"^<?(?:urn:uuid:)?|>$", "", rid.strip())
+    rid = _RECORD_ID.sub("", rid.strip())
     path, where_rel = f"{shown}#{rid}", f"{rel}#{rid}"
     try:
         data = record.content_stream().read(settings.max_bytes + 1)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsdedup.errors import InputError
-from newsdedup.ingest import decode, document_from_bytes, ingest, to_paragraphs
+from newsdedup.ingest import decode, document_from_bytes, ingest, read_capped, to_paragraphs
 from newsdedup.settings import Settings
 
 TEXT = "Café owners in Zürich said prices rose – sharply – this year.\n"
@@ -175,3 +178,55 @@ def test_globs_follow_ripgrep_rules(tmp_path: Path) -> None:
     assert [d.rel for d in in_b] == ["b/y.txt"]
     named, _ = ingest([str(tmp_path / "a/README.md")], Settings(globs=("!README.md",)))
     assert len(named) == 1  # a file named on the command line is always read
+
+
+def test_plain_text_files_are_read_without_the_web_libraries(tmp_path: Path) -> None:
+    # trafilatura, htmldate, warcio (and lxml under them) cost a run most of a second of
+    # imports: they are loaded only when a page or an archive is met, never for plain text
+    (tmp_path / "a.txt").write_text("PARIS - A wire story.\n\nIt goes on here.\n", "utf-8")
+    (tmp_path / "b.txt").write_bytes("Caf\xe9 owners said prices rose.\n".encode("cp1252"))
+    heavy = ("trafilatura", "htmldate", "warcio", "lxml")
+    code = (
+        "import sys; from newsdedup.pipeline import load; from newsdedup.settings import Settings; "
+        f"corpus = load([{str(tmp_path)!r}], Settings()); assert len(corpus.articles) == 2; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        TEXT.encode("cp1252"),
+        TEXT.encode("utf-8") + "Stray caf\xe9".encode("cp1252"),
+        TEXT.encode("utf-16"),
+        b"Plain ASCII wire copy.\n",
+    ],
+)
+def test_charset_detector_only_for_bytes_the_cheap_tests_cannot_read(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import charset_normalizer
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the charset detector was asked about text the cheap tests read")
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", refuse)
+    text, _, _ = decode(data)
+    assert text is not None and text.strip()
+
+
+@pytest.mark.parametrize("length", [0, 1, 9, 10, 11, 25])
+@pytest.mark.parametrize("size_when_opened", [0, 5, 10, 11, 30])
+def test_read_capped_reads_what_one_read_past_the_cap_would(
+    length: int, size_when_opened: int
+) -> None:
+    # the size seen when the file was opened may be stale (the file grew or shrank since, or
+    # it is a /proc file of size 0): what comes back is still the file up to the cap plus one
+    # byte, so a file over the cap is always seen to be over it
+    data = bytes(range(length))
+    assert read_capped(io.BytesIO(data), size_when_opened, 10) == data[:11]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import string
+import sys
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from newsdedup import normalise as nm
 from newsdedup.errors import InputError
 from newsdedup.ingest import document_from_bytes
 from newsdedup.normalise import boilerplate_kind, normalise, parse
@@ -83,6 +87,76 @@ def test_boilerplate_rules() -> None:
         boilerplate_kind("Current law requires USDA to donate at least 750,000 tonnes of grain.")
         is None
     )
+
+
+def _kind_rule_by_rule(paragraph: str) -> str | None:
+    """boilerplate_kind as the rules read, one pattern after another (the specification its
+    prefilters and combined pattern must agree with)."""
+    p = paragraph.strip()
+    if len(p) > 600:
+        return None
+    if len(p) <= 300:
+        for kind, first, second, _ in nm._PROMPTS:
+            if first.search(p) and second.search(p):
+                return kind
+    if len(nm._MIXED_SCRIPT.findall(p)) >= 3:
+        return "disguised"
+    if nm._APPEAL_ASK.search(p) and nm._APPEAL_YOU.search(p) and nm._APPEAL_US.search(p):
+        return "donation"
+    for kind, rx, _ in nm._BOILERPLATE_RULES:
+        if rx.match(p):
+            return kind
+    return None
+
+
+# words of every rule, the letters case-insensitive matching folds (İ ı ſ K), Cyrillic
+# look-alikes and punctuation: short texts built from them hit every rule and near-miss
+_RULE_TEXT = (
+    "Sign up SIGNING UP subscribe ſubscribe SUBSCRIPTION register newsletter inbox here "
+    "full story log in download our app iOS android follow us on twitter Follow write letters "
+    "to the editor affiliate we may receive commission donate contribute support us become a "
+    "member you your our we Reuters REUTER AFP AP PA (c) © copyright all rights reserved. "
+    "ALL RİGHTS RESERVED updates alerts read more advertisement most read stories search "
+    "www.example.com share tweet email print | Remind me later Moscоw Pаris Kremlіn the council "
+    "said on Tuesday"
+)
+_RULE_WORDS = _RULE_TEXT.split()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_RULE_WORDS), max_size=14),
+    st.sampled_from(["", " ", ".", " - ", "\u212a", "ı"]),
+)
+@example(["search", "ſubscribe", "for", "updates"], "")  # two rules match: the earlier names it
+@example(["Example", "News.", "ALL", "RİGHTS", "RESERVED"], ".")  # İ is i to the pattern
+def test_boilerplate_kind_agrees_with_the_rules_one_by_one(words: list[str], tail: str) -> None:
+    text = " ".join(words) + tail
+    assert boilerplate_kind(text) == _kind_rule_by_rule(text)
+
+
+def test_ascii_fold_covers_every_letter_case_insensitive_matching_takes_for_ascii() -> None:
+    # the word tests before the patterns rely on it: a letter missing here would let a
+    # paragraph that a rule matches ("ſubscribe") skip that rule
+    every = "".join(chr(c) for c in range(0x80, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    for letter in string.ascii_lowercase:
+        for ch in re.findall(letter, every, re.IGNORECASE):
+            assert nm._folded(ch) == letter, (hex(ord(ch)), letter)
+
+
+def test_long_paragraph_is_never_boilerplate() -> None:
+    # a story paragraph longer than any rule's reach is kept whatever its words
+    assert boilerplate_kind("Sign up for our newsletter in your inbox. " * 20) is None
+
+
+def test_trailing_credit_is_an_agency_name_at_the_very_end() -> None:
+    # _strip_tail searches for a credit only when the text ends in a letter (then ")" and
+    # spaces), which holds because every agency name ends in one
+    assert all(name[-1].isalpha() for name in nm.AGENCIES)
+    for ending in ("deepens. AFP", "deepens. (AFP) ", "deepens. \u2014 Reuters"):
+        art = _text(f"Talks went on.\n\nThe crisis {ending}\n")
+        assert art.agency.source == "credit" and art.body[-1] == "The crisis deepens.", ending
+    assert _text("Talks went on.\n\nAFP said the crisis deepens.\n").agency.value is None
 
 
 def test_repeated_paragraph_is_outlet_boilerplate() -> None:
