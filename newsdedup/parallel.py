@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -53,6 +54,7 @@ def _worker_start(parent: int) -> None:
     for fd in list(_CLOSE_IN_WORKERS):
         with contextlib.suppress(OSError):
             os.close(fd)
+    gc.enable()  # a parent collecting results may have paused it; a worker's own work needs it
 
 
 def cpu_count() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -95,10 +96,19 @@ def load(
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings, stdin=stdin)
-    for n, results in enumerate(ordered_map(work, items, settings.jobs), 1):
-        for done in results:  # a container file gives many, in file order
-            (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
-        tick("read", n, len(items))
+    # the articles make no reference cycles: the cyclic collector, which walks every object
+    # made so far each time enough have been made, has nothing to find while they pile up
+    # (reuters-dev with workers: unpickling 11,000 articles 0.78 s with it, 0.11 s without)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for n, results in enumerate(ordered_map(work, items, settings.jobs), 1):
+            for done in results:  # a container file gives many, in file order
+                (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
+            tick("read", n, len(items))
+    finally:
+        if collecting:
+            gc.enable()
     return Corpus(finalise(articles, settings), skipped, passed_over=passed)
 
 
