@@ -45,8 +45,9 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def segment_sums(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
-    """Sum of each segment's values, added one by one from the left as Python's ``sum`` adds
-    them (numpy's own reductions add in pairs: the last bit can differ). ``segments`` is each
+    """Sum of each segment's values, added one by one from the left as a plain loop (and
+    Python 3.11's ``sum``) adds them; numpy's own reductions add in pairs and Python 3.12's
+    ``sum`` compensates, so the last bit could differ. ``segments`` is each
     value's segment, non-decreasing; segments without values sum to 0.0.
 
     Vectorised across segments: step ``r`` adds every segment's ``r``-th value at once."""

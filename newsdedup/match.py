@@ -461,6 +461,7 @@ def find_links(
         firsts, seconds = codes // n, codes % n
         approx = _approx_jaccard(doc_sigs, firsts, seconds)
         cosines = pair_cosines(table, firsts, seconds)
+        weighed = np.diff(table.t_ptr) > 0
         # pairs that no rule of verify() could link are dropped in bulk first (a margin keeps
         # the test on the safe side of verify's own arithmetic)
         la, lb = sizes[firsts], sizes[seconds]
@@ -488,7 +489,7 @@ def find_links(
             shared = passages.get((a, b), 0)
             link = verify(
                 a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k]),
-                float(cosines[k]),
+                float(cosines[k]) if weighed[a] and weighed[b] else 0,  # cosine()'s int 0
             )  # fmt: skip
             if link is not None and gap is not None and gap > settings.window_days:
                 # outside the window the passage index was not asked: count them here

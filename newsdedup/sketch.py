@@ -500,6 +500,7 @@ def build_features(
         return _concat(parts)
     finally:
         SHARED.pop("articles", None)
+        _HASHED.clear()  # a library caller's next run starts afresh (bounded by one run)
 
 
 def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> FeatureTable:
@@ -819,9 +820,15 @@ def term_hashes(terms: list[str]) -> np.ndarray:
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product over the smaller side's terms, added left to right in its order (a plain
+    loop, as match.pair_cosines adds: Python 3.12's ``sum`` compensates, 3.11's does not);
+    0, an int as it always was, when the smaller side has no terms."""
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    total: float = 0
+    for t, v in a.items():
+        total += v * b.get(t, 0.0)
+    return total
 
 
 def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

@@ -260,3 +260,19 @@ def test_background_lookups_one_by_one_equal_the_whole_list() -> None:
         background.word_frequency.cache_clear()
         background.prepare(0)
     assert one == bulk
+
+
+def test_cosine_of_an_article_without_terms_is_an_int_zero(tmp_path: Path) -> None:
+    """Two copies of a text of stopwords only: a reprint whose term cosine was always written
+    as 0 (the sum over no terms), and still is with the cosines worked out in bulk."""
+    from newsdedup.sketch import cosine
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(
+            "It is what it is and we are here now, so we will do it again and again.\n"
+        )
+    corpus = load([str(tmp_path)], Settings())
+    (link,) = find_links(corpus.articles, Settings())
+    assert link.kind == "reprint" and link.cosine == 0 and type(link.cosine) is int
+    assert json.dumps(link.to_dict()["cosine"]) == "0"
+    assert type(cosine({}, {"x": 1.0})) is int and type(cosine({"x": 1.0}, {"y": 1.0})) is float
