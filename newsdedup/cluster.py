@@ -102,9 +102,10 @@ def _within_window(ra: int, rb: int, lo: dict[int, int], hi: dict[int, int], win
     return max(hi[ra], hi[rb]) - min(lo[ra], lo[rb]) <= window
 
 
-def _first_day(story: Story, days: list[int | None]) -> int:
+def _first_day(story: Story, days: list[int | None]) -> tuple[bool, int]:
+    """Sort key of a story by its first dated day; stories without a date come last."""
     known = [d for d in (days[m] for m in story.members) if d is not None]
-    return min(known) if known else 10**9
+    return (not known, min(known, default=0))
 
 
 def _story(
@@ -117,7 +118,11 @@ def _story(
     base = min(group, key=lambda m: (-round(strength[m], 9), articles[m].doc.sha256))
     rest = sorted(
         (m for m in group if m != base),
-        key=lambda m: (articles[m].date.value or "9999", articles[m].path),
+        key=lambda m: (
+            articles[m].date.value is None,
+            articles[m].date.value or "",
+            articles[m].path,
+        ),
     )
     relation: dict[int, Link | None] = {base: None}
     for m in rest:

@@ -453,7 +453,7 @@ def find_links(
     )
     found: dict[tuple[int, int], Link] = {}
 
-    sources = [art.outlet.value or art.agency.value for art in articles]
+    sources = [art.publisher() for art in articles]
     clock = [hours(art) for art in articles]
 
     def check(codes: np.ndarray) -> None:
@@ -619,7 +619,7 @@ def slug_links(
     for i, art in enumerate(articles):
         if art.slug.value and days[i] is not None:
             key = slug_key(art.slug.value)
-            source = art.outlet.value or art.agency.value or ""
+            source = art.publisher() or ""
             if key:
                 day = cast(int, days[i])  # not None: tested above
                 groups[(source, key, day // max(1, settings.window_days + 1))].append(i)

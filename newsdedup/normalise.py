@@ -669,7 +669,7 @@ def outlet_from_path(rel: str, pattern: str | None) -> str | None:
 
 
 def _group(art: Article) -> str:
-    return art.outlet.value or art.agency.value or ""
+    return art.publisher() or ""
 
 
 def finalise(articles: list[Article], settings: Settings) -> list[Article]:
