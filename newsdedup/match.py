@@ -189,11 +189,11 @@ def band_buckets(
     found: dict[int, list[np.ndarray]] = defaultdict(list)
     if len(ids) < 2:
         return {}
-    sub = sigs[ids].astype(np.uint64)
     for band in range(bands):
         key = np.zeros(len(ids), dtype=np.uint64)
         for col in range(band * rows, (band + 1) * rows):
-            key = (key ^ sub[:, col]) * _BAND_MIX
+            # a column at a time: a 64-bit copy of the whole matrix was the run's peak at 200k
+            key = (key ^ sigs[ids, col].astype(np.uint64)) * _BAND_MIX
             key ^= key >> np.uint64(31)
         order = np.argsort(key, kind="stable")
         sk = key[order]
