@@ -429,11 +429,6 @@ class Features:
         return t.top_ids[t.top_ptr[i] : t.top_ptr[i + 1]]
 
     @property
-    def top_terms(self) -> list[str]:
-        v = self._t.vocab
-        return [v[k] for k in self.top_ids.tolist()]
-
-    @property
     def specific_ids(self) -> np.ndarray:
         """Specifics: terms rare both in the language and in the run (names, figures)."""
         t, i = self._t, self._i
