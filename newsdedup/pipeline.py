@@ -195,8 +195,7 @@ def find_stories_in(
     """Link and cluster the corpus' articles into stories; with ``state`` (the store the
     corpus was loaded from), reuse or extend the links of the last run, record the stories and
     say which are new or grew since the last run."""
-    from .cluster import cluster
-    from .match import find_links
+    from .levels import find_links, stories_at
 
     if state is not None:
         from .store.incremental import find_stories_stored
@@ -205,4 +204,4 @@ def find_stories_in(
     tick = progress or _quiet
     links = find_links(corpus.articles, settings, progress)
     tick("cluster", 0, 0)
-    return Result(corpus, links, cluster(corpus.articles, links, settings))
+    return Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))

@@ -1,0 +1,116 @@
+"""The fitted pair scorers (written by scripts/fit_levels.py --write; do not edit by hand).
+
+Logistic regressions over :data:`newsdedup.evidence.COLUMNS`, fitted with scikit-learn
+(balanced classes, each corpus weighing the same) on the candidate pairs of reuters-2017 and
+bbc-2005 (event: S against R and D) and of those and meter-dev (storyline: S and R against D).
+The thresholds are precision-first: see the README's story levels for the figures.
+"""
+
+from .evidence import Scorer
+
+EVENT = Scorer(
+    weights=(
+        1.672,
+        0.6806,
+        0.4044,
+        -0.7842,
+        0.1143,
+        0.0167,
+        -0.0329,
+        0.1137,
+        0.2797,
+        -0.2176,
+        -0.1965,
+        -0.5677,
+        -0.8659,
+        0.2762,
+    ),
+    bias=-3.9542,
+    mean=(
+        0.1521,
+        0.1084,
+        0.0914,
+        0.1189,
+        0.0789,
+        0.6479,
+        0.017,
+        0.0212,
+        0.0121,
+        0.0078,
+        0.006,
+        -0.4808,
+        1.9051,
+        1.2712,
+    ),
+    scale=(
+        0.1312,
+        0.1292,
+        0.1571,
+        0.1236,
+        0.1539,
+        0.7486,
+        0.0999,
+        0.101,
+        0.1092,
+        0.143,
+        0.0775,
+        0.4561,
+        0.8079,
+        0.8209,
+    ),
+    threshold=0.6,
+)
+
+
+STORYLINE = Scorer(
+    weights=(
+        3.8838,
+        0.4604,
+        0.0133,
+        -0.1623,
+        -0.1355,
+        0.2793,
+        -0.1345,
+        -0.5553,
+        0.644,
+        -0.246,
+        0.1906,
+        -0.5388,
+        0.2801,
+        0.3026,
+    ),
+    bias=-0.406,
+    mean=(
+        0.1977,
+        0.149,
+        0.1074,
+        0.1611,
+        0.1139,
+        0.7118,
+        0.0237,
+        0.0353,
+        0.0523,
+        0.0061,
+        0.0475,
+        -0.6162,
+        1.9247,
+        1.3008,
+    ),
+    scale=(
+        0.1571,
+        0.1571,
+        0.1678,
+        0.1496,
+        0.1992,
+        0.8073,
+        0.1076,
+        0.1149,
+        0.2227,
+        0.1221,
+        0.2126,
+        0.5924,
+        0.809,
+        0.8314,
+    ),
+    threshold=0.9,
+)
