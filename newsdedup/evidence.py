@@ -73,14 +73,21 @@ def _rows(ptr: np.ndarray, which: np.ndarray) -> np.ndarray:
 
 
 def _overlap(
-    ptr: np.ndarray, ids: np.ndarray, firsts: np.ndarray, seconds: np.ndarray
+    ptr: np.ndarray,
+    ids: np.ndarray,
+    firsts: np.ndarray,
+    seconds: np.ndarray,
+    other: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """How many ids each pair of rows has in common (rows of unique ids)."""
+    """How many ids each pair of rows has in common (rows of unique ids); with ``other``
+    (pointers and ids of a second CSR table), row ``firsts[k]`` of the first table against row
+    ``seconds[k]`` of the second."""
     out = np.zeros(len(firsts), dtype=np.int64)
-    if not len(firsts) or not len(ids):
+    optr, oids = other if other is not None else (ptr, ids)
+    if not len(firsts) or not len(ids) or not len(oids):
         return out
-    ids64 = ids.astype(np.int64)
-    span = int(ids64.max()) + 1
+    ids64, oids64 = ids.astype(np.int64), oids.astype(np.int64)
+    span = max(int(ids64.max()), int(oids64.max())) + 1
     step = 8_192
     for lo in range(0, len(firsts), step):
         s, g = firsts[lo : lo + step], seconds[lo : lo + step]
@@ -88,7 +95,7 @@ def _overlap(
         keys = np.concatenate(
             [
                 np.repeat(pair, np.diff(ptr)[s]) * span + ids64[_rows(ptr, s)],
-                np.repeat(pair, np.diff(ptr)[g]) * span + ids64[_rows(ptr, g)],
+                np.repeat(pair, np.diff(optr)[g]) * span + oids64[_rows(optr, g)],
             ]
         )
         keys.sort()
@@ -198,6 +205,7 @@ COLUMNS = (
     "length",  # log of the shorter over the longer text's length
     "rank",  # log of the pair's worse rank among each article's candidates by cosine
     "rank_best",  # log of its better rank
+    "slots",  # the smaller share of a headline's slots (names, tickers) found in the other text
 )
 
 
@@ -247,10 +255,12 @@ def gather(
     days: np.ndarray,
     undated: int,
     sources: Sequence[str | None],
+    slots: tuple[np.ndarray, np.ndarray],
 ) -> PairEvidence:
     """The evidence of each pair, in bulk. ``shared`` is the number of sentences each pair
     carries both, ``containment`` the share of the smaller text's shingles in the other,
-    ``days`` each article's day number (``undated`` for none)."""
+    ``days`` each article's day number (``undated`` for none), ``slots`` the CSR (pointers,
+    term ids) of each article's headline slots."""
     cos = vectors.full.cosines(firsts, seconds)
     lead = vectors.lead.cosines(firsts, seconds)
     head = vectors.head.cosines(firsts, seconds)
@@ -269,6 +279,20 @@ def gather(
     src = np.array([-1 if s is None else names[s] for s in sources], dtype=np.int64)
     same_source = (src[firsts] >= 0) & (src[firsts] == src[seconds])
     rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), RANK_CAP)
+    words = (table.w_ptr, table.w_ids)
+    s_ptr, s_ids = slots
+    s_len = np.diff(s_ptr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover_a = np.where(
+            s_len[firsts] > 0,
+            _overlap(s_ptr, s_ids, firsts, seconds, words) / np.maximum(s_len[firsts], 1),
+            1.0,
+        )
+        cover_b = np.where(
+            s_len[seconds] > 0,
+            _overlap(s_ptr, s_ids, seconds, firsts, words) / np.maximum(s_len[seconds], 1),
+            1.0,
+        )
     cols = {
         "cosine": cos,
         "lead": lead,
@@ -285,6 +309,7 @@ def gather(
         "same_source": same_source.astype(np.float64),
         "rank": np.log(rk.max(axis=1).astype(np.float64)),
         "rank_best": np.log(rk.min(axis=1).astype(np.float64)),
+        "slots": np.minimum(cover_a, cover_b),
     }
     return PairEvidence(firsts, seconds, cols)
 

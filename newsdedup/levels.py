@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from .match import (
     UNDATED,
     Link,
     MatchRun,
+    headline_slots,
     headlines_agree,
     pair_cosines,
     prepare,
@@ -22,6 +24,7 @@ from .match import (
 )
 from .model import Article, LinkKind
 from .settings import LEVELS, Settings
+from .sketch import Features
 
 
 def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEvidence:
@@ -40,7 +43,17 @@ def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEv
         days=run.day_arr,
         undated=UNDATED,
         sources=run.sources,
+        slots=_slot_rows(run),
     )  # fmt: skip
+
+
+def _slot_rows(run: MatchRun) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's headline slots as CSR rows of term ids."""
+    index = {t: i for i, t in enumerate(run.table.vocab)}
+    rows = [sorted({index[t] for t in headline_slots(f) if t in index}) for f in run.feats]
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lens.sum()))
+    return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
 
 
 #: link kinds of each level: copies are text reuse (reprints, re-edits, re-sends under one slug,
@@ -50,7 +63,25 @@ LEVEL_KINDS: dict[str, frozenset[LinkKind]] = {
     "copy": frozenset({LinkKind.REPRINT, LinkKind.SHARED_PASSAGES, LinkKind.SAME_SLUG}),
 }
 LEVEL_KINDS["event"] = LEVEL_KINDS["copy"] | {LinkKind.FLASH, LinkKind.SAME_EVENT}
-LEVEL_KINDS["storyline"] = LEVEL_KINDS["event"] | {LinkKind.SAME_FACTS, LinkKind.SAME_STORYLINE}
+LEVEL_KINDS["storyline"] = LEVEL_KINDS["event"] | {
+    LinkKind.SAME_FACTS,
+    LinkKind.SHARED_BACKGROUND,
+    LinkKind.SAME_STORYLINE,
+}
+
+
+def slots_apart(fa: Features, fb: Features) -> bool:
+    """Each headline has slots of its own (names, tickers, figures: see
+    :func:`match.headline_slots`; words both headlines have are their template) and none of
+    them turns up in the other article: two items about different subjects, however alike
+    their wording (two companies' dividend notices, two funds' payouts)."""
+    ha, hb = set(fa.headline), set(fb.headline)
+    sa = [t for t in headline_slots(fa) if t not in hb]
+    sb = [t for t in headline_slots(fb) if t not in ha]
+    if not sa or not sb:
+        return False
+    wa, wb = fa.words, fb.words
+    return not any(t in wb for t in sa) and not any(t in wa for t in sb)
 
 
 def vetoed(run: MatchRun, a: int, b: int) -> bool:
@@ -58,7 +89,8 @@ def vetoed(run: MatchRun, a: int, b: int) -> bool:
     disagree are template items of different companies or hours; dated articles further apart
     than the window, and one source's items on different days, are different items unless
     near-identical (which the reprint rule finds)."""
-    if not headlines_agree(run.feats[a], run.feats[b]):
+    fa, fb = run.feats[a], run.feats[b]
+    if not headlines_agree(fa, fb) or slots_apart(fa, fb):
         return True
     da, db = run.days[a], run.days[b]
     if da is None or db is None or da == db:
@@ -104,8 +136,18 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
     ruled = np.array([ln.a * n + ln.b for ln in rules], dtype=np.int64)
     codes = unique(np.concatenate([run.candidates, ruled]))
     ev = candidate_evidence(run, codes)
+    p_event = event.probability(ev)
+    # sentences in common are a copy only of the same event: a follow-up that repeats the
+    # background paragraphs of an earlier piece is another event of its storyline
+    at = np.searchsorted(codes, ruled)
+    rules = [
+        replace(ln, kind=LinkKind.SHARED_BACKGROUND)
+        if ln.kind == LinkKind.SHARED_PASSAGES and p_event[k] < event.threshold
+        else ln
+        for ln, k in zip(rules, at.tolist(), strict=True)
+    ]
     scored = [
-        *_scored_links(run, ev, event.probability(ev), event.threshold, LinkKind.SAME_EVENT),
+        *_scored_links(run, ev, p_event, event.threshold, LinkKind.SAME_EVENT),
         *_scored_links(
             run, ev, storyline.probability(ev), storyline.threshold, LinkKind.SAME_STORYLINE
         ),

@@ -702,7 +702,7 @@ def _approx_jaccard(sigs: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -
     return out
 
 
-def _slots(f: Features) -> tuple[str, ...]:
+def headline_slots(f: Features) -> tuple[str, ...]:
     """A headline's slot words: those rarer than everyday words (names, tickers, places,
     figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
     Worked out once an article (a pair is checked many times)."""
@@ -723,11 +723,11 @@ def headlines_agree(fa: Features, fb: Features) -> bool:
     mostly turn up in the other article. Template items (twenty companies' dividend notices, a
     market's reports at different hours) share every word but the slots; two write-ups of one
     event name its actors and figures in their bodies even when their headlines differ."""
-    sa, sb = set(_slots(fa)), set(_slots(fb))
+    sa, sb = set(headline_slots(fa)), set(headline_slots(fb))
     if not (set(fa.headline) - sa) & (set(fb.headline) - sb):
         return True  # no template word in common: nothing to fill in differently
     for x, y in ((fa, fb), (fb, fa)):
-        slots = _slots(x)
+        slots = headline_slots(x)
         if len(slots) >= HEADLINE_MIN_SLOTS:
             found = sum(t in y.words for t in slots)
             if found <= HEADLINE_SLOT_COVER * len(slots):

@@ -46,6 +46,7 @@ class LinkKind(StrEnum):
     SAME_FACTS = "same facts"  # distinctive terms agree (TF-IDF cosine)
     FLASH = "flash"  # a one-line bulletin and the full story its source sent after it
     SAME_SLUG = "same slug"  # wire pages of one source, day and slug
+    SHARED_BACKGROUND = "shared background"  # shared passages, but another event of the story
     SAME_EVENT = "same event"  # the event scorer's probability reaches its threshold
     SAME_STORYLINE = "same storyline"  # … the storyline scorer's
 

@@ -49,6 +49,8 @@ def score_mod():
 
 
 def evaluate(name, scorers, subset=None):
+    if name == "reuters-dev":
+        return evaluate_judged(scorers)
     folder = DATA / name / ("articles" if name != "meter-dev" else "")
     s = Settings(jobs=0)
     arts = load([str(folder)], s).articles
@@ -84,9 +86,36 @@ def evaluate(name, scorers, subset=None):
     return out
 
 
+def evaluate_judged(scorers):
+    """reuters-dev's pairs judged by reading (tests/data): S joined, D together."""
+    folder = DATA / "reuters-dev"
+    s = Settings(jobs=0)
+    arts = load([str(folder)], s).articles
+    run = prepare(arts, s)
+    links = level_links(run, rule_links(run), *scorers)
+    rows = [
+        line.split("\t")
+        for line in (ROOT / "tests/data/reuters_dev_judged.tsv").read_text().splitlines()[1:]
+    ]
+    out = {}
+    for level in LEVELS:
+        stories = stories_at(arts, links, s, level)[1]
+        story = {arts[m].doc.rel: st.id for st in stories for m in st.members}
+        s_pairs = [(a, b) for a, b, lab, _ in rows if lab == "S"]
+        d_pairs = [(a, b) for a, b, lab, _ in rows if lab == "D"]
+        sj = sum(story[a] == story[b] for a, b in s_pairs)
+        dt = sum(story[a] == story[b] for a, b in d_pairs)
+        big = max(len(st.members) for st in stories)
+        out[level] = (
+            f"S joined {sj}/{len(s_pairs)} = {sj / len(s_pairs):.3f}; "
+            f"D together {dt}/{len(d_pairs)} = {dt / len(d_pairs):.3f} | largest {big}"
+        )
+    return out
+
+
 if __name__ == "__main__":
     from newsdedup.levels_weights import EVENT, STORYLINE
 
-    for name in sys.argv[1:] or ["reuters-2017", "bbc-2005", "meter-dev"]:
+    for name in sys.argv[1:] or ["reuters-2017", "bbc-2005", "meter-dev", "reuters-dev"]:
         for level, line in evaluate(name, (EVENT, STORYLINE)).items():
             print(f"{name:13s} {level:9s} {line}")

@@ -54,6 +54,7 @@ def collect(name: str) -> dict[str, np.ndarray]:
         "reuters-2017": DATA / "reuters-2017" / "articles",
         "bbc-2005": DATA / "bbc-2005" / "articles",
         "meter-dev": DATA / "meter-dev",
+        "reuters-dev": DATA / "reuters-dev",
     }[name]
     s = Settings(jobs=0)
     corpus = load([str(folder)], s)
@@ -61,7 +62,22 @@ def collect(name: str) -> dict[str, np.ndarray]:
     run = prepare(arts, s)
     ev = evidence_of(run)
     keys = [Path(a.doc.rel).stem for a in arts]
-    if name == "meter-dev":
+    if name == "reuters-dev":
+        # pairs judged by reading (tests/data): S same announcement, action or release, D
+        # different; only judged candidates are kept (the rest were never looked at)
+        judged = {}
+        for line in (ROOT / "tests/data/reuters_dev_judged.tsv").read_text().splitlines()[1:]:
+            a, b, label = line.split("\t")[:3]
+            judged[frozenset((Path(a).stem, Path(b).stem))] = label
+        labels = [
+            judged.get(frozenset((keys[a], keys[b])), "?")
+            for a, b in zip(ev.firsts.tolist(), ev.seconds.tolist(), strict=True)
+        ]
+        keep = np.array([lab != "?" for lab in labels], dtype=bool)
+        ev = ev.take(np.flatnonzero(keep))
+        labels = [lab for lab in labels if lab != "?"]
+        positives = {lab: sum(1 for x in judged.values() if x == lab) for lab in "SR"}
+    elif name == "meter-dev":
         gold = dict(
             line.split("\t") for line in (folder / "labels.tsv").read_text().splitlines()[1:]
         )
@@ -113,7 +129,9 @@ def main() -> None:
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    sets = {name: collect(name) for name in ("reuters-2017", "bbc-2005", "meter-dev")}
+    sets = {
+        name: collect(name) for name in ("reuters-2017", "bbc-2005", "meter-dev", "reuters-dev")
+    }
     for name, d in sets.items():
         lab = d["label"]
         print(

