@@ -398,7 +398,12 @@ _PROMPT = re.compile(
 )
 #: what a headline never is: markup or a declaration (``<!``, ``<?xml``, ``<MAP NAME=…>``), an
 #: extractor's escape, or a line of separators and link labels (``Home | News | Sport``)
-_NOT_HEADLINE = re.compile(r"<[!?/A-Za-z]|\\[|*_#]|^\W*$")
+_NOT_HEADLINE = re.compile(
+    r"<[!?/]|<[A-Za-z][\w:-]{0,30}\s[^<>]{0,2000}="
+    r"|(?i:<(?:html|head|body|title|p|br|div|span|a|b|i|u|em|strong|img|map|area|table|tr|td"
+    r"|font|center|script|style|meta|link)\b)|\\[|*_#]|^\W*$"
+)  # a tag with attributes, or an HTML tag, is markup; a bare capitals mark ("<KWD>") is a
+# wire's ticker
 #: a title of this many characters is a paragraph, not a headline (two lines of TITLE_MAX_WORDS)
 HEADLINE_MAX_CHARS = 300
 
@@ -419,6 +424,7 @@ def plausible_headline(text: str | None) -> bool:
 # a separator between link labels: a bar, a bullet or a guillemet anywhere, a slash or a dash
 # between spaces
 _LABEL_SEP = re.compile(r"\s*[|•·»«›‹]\s*|\s+[/–—-]\s+")
+_LABEL_HINT = re.compile(r"[|•·»«›‹]|\s[/–—-]\s")
 #: link labels are short: four words ("News Archives", "Terms of use", "Contact the editors")
 LABEL_MAX_WORDS = 4
 #: … but a headline may list short items ("Letters: Coddling criminals | Undermining road"):
@@ -435,11 +441,12 @@ def label_run(text: str, max_words: int = LABEL_MAX_WORDS) -> bool:
     """Is ``text`` a row of link labels or separators (a menu, a breadcrumb, a footer's links:
     ``Home | News Archives | Browse | Feedback``), with no sentence in it? Three pieces at
     least (two could be a headline's kicker), none longer than a label."""
-    if not any(c in text for c in "|•·»«›‹/–—-"):
+    if text.isascii() and "|" not in text and " - " not in text and " / " not in text:
+        return False  # most sentences: no mark at all, found without a pattern
+    first = _LABEL_HINT.search(text)
+    if first is None or _LABEL_HINT.search(text, first.end()) is None:
         return False
     pieces = [p for p in _LABEL_SEP.split(text.strip()) if p.strip()]
-    if len(_LABEL_SEP.findall(text)) < 2:
-        return False
     return all(_words(p) <= max_words and p.rstrip()[-1:] not in ".!?" for p in pieces)
 
 
