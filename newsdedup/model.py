@@ -87,8 +87,9 @@ class Document:
     # fields the input declares itself (a page's metadata, an export's keys), with provenance;
     # parse() starts from them and clears them
     meta: dict[str, Field] = field(default_factory=dict)
-    # a saved page's site: the host it was published on (``bbc.com``), None if the page does
-    # not say (finalise gives every page of one site one outlet name)
+    # a saved page's site: the host it was published on (``bbc.com``), "" for a page that
+    # does not say, None for an input that is no saved page (finalise gives every page of one
+    # site one outlet name, and takes the furniture its pages share out of their text)
     site: str | None = None
 
 

@@ -751,7 +751,7 @@ def _one_name_per_site(articles: list[Article]) -> None:
     """Every saved page of one site gets one outlet name across the run: the name most of the
     site's pages give (a page that names no site, only a host, gets it too), spelt as most
     pages of the run spell it (``PCMAG`` and ``PCMag`` are one outlet)."""
-    pages = [a for a in articles if a.doc.site is not None]
+    pages = [a for a in articles if a.doc.site]
     if not pages:
         return
     by_site: dict[str, Counter[str]] = defaultdict(Counter)
@@ -896,7 +896,8 @@ PAGE_MIN_COUNT = 2
 
 def _site_group(a: Article) -> str:
     """The group whose common text is furniture: a saved page's site (by its one name, else
-    its host), else the outlet or agency."""
+    its host; pages of unknown sites form one group, by the folder's name if it gives one),
+    else the outlet or agency."""
     if a.doc.site is not None:
         return "site:" + (_name_key(a.outlet.value) if a.outlet.value else a.doc.site)
     return _group(a)

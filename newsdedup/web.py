@@ -193,7 +193,7 @@ def html_document(
         paragraphs=paragraphs,
         mtime=mtime,
         meta=meta,
-        site=site.host if site is not None else None,
+        site=(site.host or "") if site is not None else "",  # "": a page of an unknown site
     )
 
 
