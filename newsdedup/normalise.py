@@ -143,6 +143,27 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
         ),
         (),
     ),
+    # a page's metadata labels on a line of their own ("News date : 04/21/2022 Category :
+    # Press Releases", "Release Date:", "… - Last Modified: 03-10-2004"): 60 characters either
+    # side of the label hold a file name, a date or a section, not a sentence of story
+    (
+        "page-furniture",
+        re.compile(
+            r"^.{0,60}\b(?:news date|categor(?:y|ies)|tags|filed under|posted in|last modified"
+            r"|last updated|release date)\s*:.{0,60}$",
+            re.I,
+        ),
+        (
+            "categor",
+            "tags",
+            "filed under",
+            "posted in",
+            "modified",
+            "last updated",
+            "release date",
+            "news date",
+        ),
+    ),
     (
         "share",
         re.compile(
