@@ -126,6 +126,7 @@ _EXTRACT_OPTIONS: dict[str, Any] = {
 # htmldate through trafilatura: the original publication date (not an update, not the crawl),
 # searched in the page's declarations first and in its text and URL if they say nothing
 _DATE_OPTIONS: dict[str, Any] = {"original_date": True, "extensive_search": True}
+_QUICK_DATE_OPTIONS: dict[str, Any] = {**_DATE_OPTIONS, "extensive_search": False}
 
 
 def html_document(
@@ -642,7 +643,12 @@ def _metadata(tree: Any, url: str | None) -> dict[str, str | None]:
     author = meta.author or extract_author(tree)
     page_url = meta.url or extract_url(tree, url)
     try:
-        date = find_date(tree, url=page_url, **_DATE_OPTIONS)
+        # the page's declarations and the usual patterns first; the extensive search (text,
+        # free-form dates through dateparser, which costs a second to start) only if they
+        # find nothing
+        date = find_date(tree, url=page_url, **_QUICK_DATE_OPTIONS) or find_date(
+            tree, url=page_url, **_DATE_OPTIONS
+        )
     except Exception:  # htmldate on an odd page: no date rather than no article
         date = None
     return {"title": title, "author": author, "date": date}
