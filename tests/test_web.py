@@ -602,3 +602,53 @@ def test_html_recognised_after_a_long_preamble_and_no_tag_reaches_the_text() -> 
     text = art.text()
     assert all(p in text for p in BODY)
     assert "<" not in text and "\\|" not in text
+
+
+def _in_real_chrome(chrome: bytes, headline: str, body: list[str], n: int) -> bytes:
+    """A real page of a site (nationnews.com) with its own article swapped for another one:
+    its titles, heading and the article's story paragraphs replaced, every other part (menus,
+    the site's prompts in the article block, footers, metadata) left as the site wrote it."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(chrome)
+    article = tree.find(".//article")
+    assert article is not None
+    heading = article.find(".//h1")
+    assert heading is not None
+    heading.text = headline
+    story = [p for p in article.findall("p") if len(p.text_content().split()) > 25]
+    assert story
+    at = list(article).index(story[0])
+    for p in story:
+        article.remove(p)
+    for i, text in enumerate(body):
+        new = lxml_html.Element("p")
+        new.text = text
+        article.insert(at + i, new)
+    for meta in tree.xpath('//meta[contains(@property, "title") or contains(@name, "title")]'):
+        meta.set("content", headline)
+    for title in tree.xpath("//title"):
+        title.text = f"{headline} – NationNews Barbados — nationnews.com"
+    for link in tree.xpath('//link[@rel="canonical"]|//meta[@property="og:url"]'):
+        attr = "href" if link.tag == "link" else "content"
+        link.set(attr, f"https://www.nationnews.com/2022/04/2{n}/story-{n}/")
+    return lxml_html.tostring(tree, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def test_real_pages_in_one_sites_real_chrome_are_not_linked(data: Path, tmp_path: Path) -> None:
+    """Four web-dev articles of other sites given nationnews.com's real page around them: four
+    stories, one outlet, and the site's own prompts in no article's text."""
+    pages = data / "web-dev/pages"
+    chrome = (pages / "nationnews.com-schools.html").read_bytes()
+    for i, name in enumerate(LENDERS):
+        (real,) = load([str(pages / name)], Settings()).articles
+        raw = _in_real_chrome(chrome, real.headline.value or f"Story {i}", real.body, i)
+        (tmp_path / f"n{i}.html").write_bytes(raw)
+    s = Settings()
+    result = find_stories_in(load([str(tmp_path)], s), s)
+    assert [len(story.members) for story in result.stories] == [1, 1, 1, 1]
+    assert {a.outlet.value for a in result.articles} == {"nationnews.com"}
+    for art in result.articles:
+        assert "Posted on" not in art.body
+        assert not any("Nationnews apps" in p or "eNATION" in p for p in art.body)
+        assert "Schools" not in (art.headline.value or "")
