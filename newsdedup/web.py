@@ -537,6 +537,16 @@ def _is_site_part(part: str, site: Site | None) -> bool:
     return any(p == n or p.startswith(n) or (len(p) >= 4 and p in n) for n in names)
 
 
+def _is_site_name(text: str, site: Site | None) -> bool:
+    """Is ``text`` the site's name or host itself (a title that names only the site)?"""
+    if site is None:
+        return False
+    names = {site.field.value or "", site.host or ""}
+    if site.host:
+        names.add(site.host.rsplit(".", 1)[0])
+    return _squash(text) in {_squash(n) for n in names} - {""}
+
+
 def strip_site(title: str, site: Site | None) -> str:
     """``title`` without the site's name at its end or start (``Headline - BBC News``)."""
     declared = site.field.evidence if site is not None else None
@@ -579,7 +589,7 @@ def page_headline(tree: Any, extracted: str | None, site: Site | None) -> Field 
         if not raw:
             continue
         head = strip_site(raw, site)
-        if not plausible_headline(head):
+        if not plausible_headline(head) or _is_site_name(head, site):
             continue
         field = Field(head, source, raw)
         # one word is a label or a system's name ("escenic", "Home"): a longer candidate wins

@@ -563,6 +563,7 @@ def test_one_name_per_site_across_the_run() -> None:
         ("Home", "Bridge approved at last", "Bridge approved at last"),
         ("Please support local business!", "Bridge approved", "Bridge approved"),
         ("By Jane Smith", "Bridge approved", "Bridge approved"),
+        ("The Harbour Gazette", "Bridge approved", "Bridge approved"),  # the site's name alone
     ],
 )
 def test_headline_a_reader_would_give(og: str, title: str, want: str) -> None:
