@@ -422,14 +422,18 @@ def title_parts(title: str) -> list[str]:
 
 
 def _title_suffix(tree: Any, headline: str | None) -> str | None:
-    """The site's part of the ``<title>``: what is left when the headline is taken out, else
-    its last part when that is short (five words: a site's name) and the rest is longer."""
+    """The site's part of the ``<title>``: a host at its start or end, else what is left when
+    the headline is taken out, else its last part when that is short (five words: a site's
+    name) and the rest is longer."""
     title = _title(tree)
     if not title:
         return None
     parts = title_parts(title)
     if len(parts) < 2:
         return None
+    for part in (parts[-1], parts[0]):  # a host as the title's first or last part
+        if _HOSTLIKE.match(part):  # ("CNN.com - Headline", "Headline | example.com")
+            return site_name(part)
     head = _squash(headline or "")
     if head:
         rest = [p for p in parts if _squash(p) not in head]
@@ -476,7 +480,8 @@ def page_site(tree: Any, text: str, url: str | None = None) -> Site | None:
     The site's host (the key of one name per site) is where an archive fetched the page, else
     the canonical URL's, ``og:url``'s, the comment's or the links' host.
     None if the page says nothing (the folder may name it later)."""
-    canonical = _meta(tree, '//link[@rel="canonical"]/@href')
+    # the page's own address: its canonical link, else the base its relative links resolve to
+    canonical = _meta(tree, '//link[@rel="canonical"]/@href|//base/@href')
     og_url = _meta(tree, '//meta[@property="og:url" or @name="og:url"]/@content')
     saved = _SAVED_FROM.search(text, 0, 4096)
     saved_url = saved.group(1) if saved else None

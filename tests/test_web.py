@@ -514,8 +514,12 @@ def test_the_site_comes_from_the_page_in_order() -> None:
     assert _site_of(_bare(canonical)) == ("harbour-gazette.example", "html:url")
     saved = b"<!-- saved from url=(0035)https://news.gazette.example/a/b -->\n"
     assert _site_of(saved + _bare("")) == ("news.gazette.example", "html:saved-from")
+    base = '<base href="http://www.gazette.example/news/">'
+    assert _site_of(_bare(base)) == ("gazette.example", "html:url")
     suffix = _bare("", title="Council approves harbour bridge - Harbour Gazette")
     assert _site_of(suffix) == ("Harbour Gazette", "html:title-suffix")
+    first = _bare("", title="Gazette.example - Council approves harbour bridge")
+    assert _site_of(first) == ("gazette.example", "html:title-suffix")
     home = "".join(f'<a href="https://www.gazette.example/s/{i}">s</a>' for i in range(4))
     social = "".join(f'<a href="https://twitter.com/x/{i}">t</a>' for i in range(9))
     assert _site_of(_bare("", links=home + social)) == ("gazette.example", "html:links")
