@@ -58,6 +58,7 @@ def measure(root: Path, jobs: int = 1) -> dict[str, Any]:
     outlet_right = 0
     bad_headlines: list[str] = []
     escapes = 0
+    sources: set[str] = set()
     for art in corpus.articles:
         name = art.doc.rel.replace("\\", "/").rsplit("/", 1)[-1]
         outlet_right += name_key(art.outlet.value or "") in sites.get(name, set())
@@ -65,6 +66,9 @@ def measure(root: Path, jobs: int = 1) -> dict[str, Any]:
         if _RAW_TAG.search(head) or "\\|" in head or not re.search(r"\w", head):
             bad_headlines.append(f"{name}: {head!r}")
         escapes += sum("\\|" in p or _RAW_TAG.search(p) is not None for p in art.body)
+        sources.update(
+            f.source for f in (art.headline, art.outlet, art.byline, art.date) if f.source
+        )
         # a dateline newsdedup moved from the lead into its own field is still extracted text
         lead = [art.dateline.evidence] if art.dateline.source == "dateline" else []
         texts[name] = _flat("\n".join([art.headline.value or "", *lead, *art.body]))
@@ -92,6 +96,7 @@ def measure(root: Path, jobs: int = 1) -> dict[str, Any]:
         "bad_headlines": len(bad_headlines),
         "bad_headline_list": bad_headlines,
         "tag_or_escape_lines": escapes,
+        "sources": sources,
     }
 
 

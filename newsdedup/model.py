@@ -29,6 +29,7 @@ class FieldSource(StrEnum):
     HTML_JSON_LD = "html:json-ld"
     HTML_META = "html:meta"
     HTML_TITLE = "html:title"
+    HTML_H1 = "html:h1"  # the page's first heading, when its titles are no headline
     HTML_AUTHOR = "html:author"
     HTML_SITENAME = "html:sitename"  # og:site_name
     HTML_PUBLISHER = "html:json-ld:publisher"

@@ -40,3 +40,7 @@ def test_web_dev_extraction_gate(data: Path) -> None:
     # no raw tag, extractor escape or empty-separator headline, no tag or escape in the text
     assert m["bad_headlines"] == 0, m["bad_headline_list"]
     assert m["tag_or_escape_lines"] == 0, m
+    # every field says where it came from in one of the documented sources
+    from newsdedup import FieldSource
+
+    assert m["sources"] <= {str(s) for s in FieldSource}, m["sources"]
