@@ -402,7 +402,10 @@ def _publisher(tree: Any) -> str | None:
     for obj in objects:
         pub = obj.get("publisher")
         for one in pub if isinstance(pub, list) else [pub]:
-            raw = one.get("name") or named.get(one.get("@id")) if isinstance(one, dict) else one
+            raw = one
+            if isinstance(one, dict):
+                ref = one.get("@id")
+                raw = one.get("name") or (named.get(ref) if isinstance(ref, str) else None)
             if isinstance(raw, str) and (name := site_name(raw)):
                 return name
     return None

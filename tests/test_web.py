@@ -657,3 +657,12 @@ def test_real_pages_in_one_sites_real_chrome_are_not_linked(data: Path, tmp_path
         assert "Posted on" not in art.body
         assert not any("Nationnews apps" in p or "eNATION" in p for p in art.body)
         assert "Schools" not in (art.headline.value or "")
+
+
+def test_odd_json_ld_never_stops_a_page() -> None:
+    odd = (
+        '<script type="application/ld+json">[{"publisher": {"@id": ["a", "b"]}},'
+        ' {"publisher": [null, 3, {"name": {"x": 1}}, "Harbour Gazette"]}, "text", 5]</script>'
+        '<script type="application/ld+json">{not json</script>'
+    )
+    assert _site_of(_bare(odd)) == ("Harbour Gazette", "html:json-ld:publisher")
