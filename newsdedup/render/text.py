@@ -200,6 +200,20 @@ def timeline_brief(entries: Iterable[Entry]) -> Iterator[str]:
         )
 
 
+def storyline_heads(entries: Sequence[Entry]) -> list[str | None]:
+    """For each entry, the heading of its storyline if the entry opens a storyline of several
+    events in the timeline (its events follow one another), else None."""
+    line = [e.story.storyline or e.story.id for e in entries]
+    count: dict[str, int] = {}
+    for k in line:
+        count[k] = count.get(k, 0) + 1
+    heads: list[str | None] = []
+    for n, k in enumerate(line):
+        opens = count[k] > 1 and (n == 0 or line[n - 1] != k)
+        heads.append(f"storyline {k} · {count[k]} events" if opens else None)
+    return heads
+
+
 def _fill(text: str, width: int, first: str, rest: str) -> str:
     return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest) + "\n"
 
@@ -210,10 +224,14 @@ def timeline_text(
     """Plain text: no escape codes, shared and unique passages told apart by their tags. On a
     terminal (``wrap_sources``, ``width`` its columns) a long source line wraps under itself,
     not to column 0."""
+    entries = list(entries)
+    heads = storyline_heads(entries)
     for n, e in enumerate(entries):
         lay = layout(e, full)
         if n:
             yield "\n"
+        if heads[n]:
+            yield f"== {heads[n]}\n\n"
         head = term_safe(f"{lay.when}  {lay.headline}")
         if wrap_sources and len(head) > width:
             head = textwrap.fill(head, width, subsequent_indent=" " * (len(lay.when) + 2))
@@ -246,8 +264,12 @@ def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[
     """A report to paste into a ticket or a newsletter."""
     yield "# News timeline\n\n"
     yield "Passages are tagged with the sources that carry them; a single tag marks a passage only that source has.\n"
-    for e in entries:
+    entries = list(entries)
+    heads = storyline_heads(entries)
+    for n, e in enumerate(entries):
         lay = layout(e, full)
+        if heads[n]:
+            yield f"\n### {heads[n]}\n"
         yield f"\n## {lay.when} — {md_safe(lay.headline)}\n\n"
         yield f"Story `{lay.story}`, {lay.size} source(s)"
         yield (
@@ -276,9 +298,13 @@ def timeline_rich(entries: Sequence[Entry], out: IO[str], color: bool, full: boo
 
     console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
                       markup=False, emoji=False, soft_wrap=False)  # fmt: skip
+    heads = storyline_heads(entries)
     for n, e in enumerate(entries):
         lay = layout(e, full)
         if n:
+            console.print()
+        if heads[n]:
+            console.print(Text(f"== {heads[n]}", style="bold magenta"))
             console.print()
         head = Table.grid(padding=(0, 2))  # a long headline wraps under itself
         head.add_column(no_wrap=True)

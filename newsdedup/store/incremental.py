@@ -291,8 +291,12 @@ def _link_data(link: Link) -> str:
 def _link(a: int, b: int, data: str) -> Link:
     from ..match import Link
 
-    kind, score, jaccard, containment, passages, cosine, specifics = json.loads(data)
-    return Link(a, b, kind, score, jaccard, containment, passages, cosine, tuple(specifics))
+    kind, score, jaccard, containment, passages, cosine, specifics, *scored = json.loads(data)
+    p_event, p_storyline = scored or (None, None)
+    return Link(
+        a, b, kind, score, jaccard, containment, passages, cosine, tuple(specifics),
+        p_event, p_storyline,
+    )  # fmt: skip
 
 
 def stored_links(
