@@ -75,6 +75,8 @@ def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
         yield None
         return
     with store:
+        for note in store.notes:  # shown even with -q: something happened to the store
+            print(f"newsdedup: warning: {note}", file=sys.stderr)
         yield store
 
 

@@ -187,6 +187,8 @@ class Store(ABC):
     def __init__(self, wait: float) -> None:
         self.wait = wait
         self._depth = 0  # nesting of lock() calls: the lock is held while above zero
+        #: what the run should be told about the store on opening it (warnings)
+        self.notes: list[str] = []
 
     def __enter__(self) -> Store:
         return self

@@ -152,8 +152,6 @@ class RedisStore(Store):
         self._written: set[bytes] = set()
         #: the index's identity when this run read its articles: created id, file count
         self._identity: tuple[str, int] | None = None
-        #: what a run should be told (an index replaced since this machine's last run)
-        self.notes: list[str] = []
         self.where = _where(self.params, prefix)
         p = prefix.encode("utf-8")
         self.k_meta, self.k_files, self.k_art = p + b":meta", p + b":files", p + b":art"
