@@ -410,3 +410,50 @@ def test_full_redis_says_so_and_stats_prune_and_rebuild_still_work(
     client.config_set("maxmemory", "0")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert rebuilt.stdout == run_cli("clusters", str(SAMPLES)).stdout
+
+
+def test_every_locked_redis_write_is_fenced_by_the_lock_token(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the library: a store whose lock lapsed and was taken by another cannot save, count
+    a run, remove or prune; prune in chunks of one file gives what one chunk gives."""
+    import redis
+
+    import newsdedup.store.redis as backend
+    from newsdedup.settings import Settings
+    from newsdedup.store import LockLost, open_store
+
+    from .test_store_contract import _item
+
+    def opened() -> backend.RedisStore:
+        store = open_store(index=redis_server.url, settings=Settings(), prefix="fence")
+        assert isinstance(store, backend.RedisStore)
+        return store
+
+    stale, newer = opened(), opened()
+    items = [_item(stale, f"{n}.txt", f"2020-01-0{n}") for n in range(1, 4)]
+    stale.put(items)
+    keys = [r.key for r, _, _ in items]
+    stale.lock()
+    assert len(list(stale.articles())) == 3
+    redis.Redis.from_url(redis_server.url).delete(b"fence:lock")  # its lock lapsed
+    with newer.locked():
+        newer.save_stories(dict.fromkeys(keys, "s1"))
+    for step in (
+        lambda: stale.save_stories({keys[0]: "s9"}),
+        stale.count_run,
+        lambda: stale.remove(keys[:1]),
+        lambda: stale.prune("2030-01-01"),
+    ):
+        with pytest.raises(LockLost, match="lapsed"):
+            step()
+    assert newer.stories() == dict.fromkeys(keys, "s1") and len(newer.rows()) == 3
+    stale.close()
+    monkeypatch.setattr(backend, "_PRUNE_CHUNK", 1)
+    assert newer.prune("2020-01-03") == 2
+    rows = newer.rows()
+    assert [rows[k].pruned for k in keys] == [True, True, False]
+    assert newer.stories() == {keys[2]: "s1"}
+    with newer.locked():
+        assert [k for k, _, _ in newer.articles()] == keys[2:]
+    newer.close()

@@ -83,6 +83,9 @@ _READ_CHUNK = 2000
 _LSH_BUFFER = 10_000
 #: keys deleted per DEL when a rebuild wipes the prefix (and measured per pipeline by stats)
 _WIPE_BATCH = 1000
+#: files pruned per script: each script is atomic and blocks Redis while it runs, so a chunk
+#: is kept to a few tens of milliseconds; a prune stopped between chunks is finished by the next
+_PRUNE_CHUNK = 5000
 #: between the two keys of a link's field in ``P:links``: a key has a NUL only before a path
 #: ("/…") or a record number, never before SOH, so the pair splits back unambiguously
 _PAIR = b"\0\x01"
@@ -159,6 +162,9 @@ class RedisStore(Store):
         self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
         self.k_matched, self.k_links = p + b":matched", p + b":links"
         self._call("connect", self.r.ping)
+        version = str(self._call("connect", self.r.info, "server").get("redis_version", "0"))
+        # Redis 7 runs scripts flagged allow-oom on a full Redis; older ones refuse the flag
+        self._oom_flag = _OOM_FLAG if int(version.split(".")[0] or 0) >= 7 else ""
         if rebuild:
             with self.locked():
                 self._call("rebuild", self._wipe)
@@ -278,7 +284,7 @@ class RedisStore(Store):
     # -- the lock ----------------------------------------------------------------------------
 
     def _acquire(self) -> None:
-        take = self.r.register_script(_TAKE)
+        take = self.r.register_script(self._oom_flag + _TAKE)
 
         def attempt() -> bool:
             return bool(self._call("lock", take, [self.k_lock], [self._token, LOCK_TTL_MS]))
@@ -397,6 +403,7 @@ class RedisStore(Store):
                 pipe.hdel(self.k_links, *links)
             pipe.srem(self.k_pending, *keys)
 
+        self._still_mine()  # before the LSH, which is written outside the fenced transaction
         self._call("remove", self._unindex, keys)
         self._fenced("remove", drop)
         self._written.difference_update(keys)
@@ -433,21 +440,21 @@ class RedisStore(Store):
             if not old:
                 return 0
 
-            keys = [r.key for r in old]
-            self._call("prune", self._unindex, keys)
-            links = self._links_of(keys)
-            # one script, fenced by the lock and allowed on a full Redis (what it drops frees
-            # far more than the rows it marks take): prune is the way out of a full index
-            done = self._call(
-                "prune",
-                self.r.register_script(_PRUNE),
-                [self.k_lock, self.k_files, self.k_art, self.k_sig, self.k_assign,
-                 self.k_matched, self.k_links],
-                [self._token, len(old), *keys, *(_row_json(r, pruned=True) for r in old),
-                 *links],
-            )  # fmt: skip
-            if not done:
-                raise self._lock_lost()
+            self._still_mine()
+            self._call("prune", self._unindex, [r.key for r in old])
+            script = self.r.register_script(self._oom_flag + _PRUNE)
+            fields = self._call("read", self.r.hkeys, self.k_links)
+            hashes = [self.k_lock, self.k_files, self.k_art, self.k_sig, self.k_assign,
+                      self.k_matched, self.k_links]  # fmt: skip
+            # scripts fenced by the lock and allowed on a full Redis (what they drop frees far
+            # more than the rows they mark take): prune is the way out of a full index
+            for start in range(0, len(old), _PRUNE_CHUNK):
+                chunk = old[start : start + _PRUNE_CHUNK]
+                keys = [r.key for r in chunk]
+                rows_json = [_row_json(r, pruned=True) for r in chunk]
+                args = [self._token, len(chunk), *keys, *rows_json, *_ends_in(fields, keys)]
+                if not self._call("prune", script, hashes, args):
+                    raise self._lock_lost()
         return len(old)
 
     # -- stories -----------------------------------------------------------------------------
@@ -486,9 +493,7 @@ class RedisStore(Store):
 
     def _links_of(self, keys: list[bytes]) -> list[bytes]:
         """The fields of every link with an end among ``keys``."""
-        gone = set(keys)
-        fields = self._call("read", self.r.hkeys, self.k_links)
-        return [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
+        return _ends_in(self._call("read", self.r.hkeys, self.k_links), keys)
 
     # -- fenced writes -------------------------------------------------------------------------
 
@@ -522,6 +527,11 @@ class RedisStore(Store):
             if isinstance(exc.__cause__, redis.exceptions.WatchError):
                 raise self._lock_lost() from exc
             raise
+
+    def _still_mine(self) -> None:
+        """Raise :class:`LockLost` unless the lock holds this run's token."""
+        if self._call("read", self.r.get, self.k_lock) != self._token.encode():
+            raise self._lock_lost()
 
     def _lock_lost(self) -> LockLost:
         return LockLost(
@@ -571,15 +581,15 @@ class RedisStore(Store):
         return total
 
 
-# the lock is taken by a script flagged to run on a full Redis (Redis 7), so that prune and
-# --rebuild-state, which free memory, can take it there
-_TAKE = """#!lua flags=allow-oom
-return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])"""
+# the lock is taken, and prune writes, by scripts flagged to run on a full Redis (Redis 7 and
+# later; older ones run them unflagged, and refuse them when full), so that prune and
+# --rebuild-state, which free memory, work there
+_OOM_FLAG = "#!lua flags=allow-oom\n"
+_TAKE = """return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])"""
 # prune's write: only by the lock's holder; files' rows marked pruned, their articles,
 # signatures, stories, coverage and links dropped. KEYS: lock, files, art, sig, assign,
 # matched, links; ARGV: token, n, n keys, n rows, the link fields to drop
-_PRUNE = """#!lua flags=allow-oom
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+_PRUNE = """if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local n = tonumber(ARGV[2])
 for i = 1, n do
   local key = ARGV[2 + i]
@@ -593,6 +603,12 @@ _RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"""
 _RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1]) else return 0 end"""
+
+
+def _ends_in(fields: list[bytes], keys: list[bytes]) -> list[bytes]:
+    """The link fields among ``fields`` with an end among ``keys``."""
+    gone = set(keys)
+    return [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
 
 
 def _row_json(r: Row, pruned: bool | None = None) -> bytes:
