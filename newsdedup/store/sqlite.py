@@ -156,8 +156,9 @@ class SQLiteStore(Store):
             return self._in_use(holder)
 
         wait_for(attempt, self.wait, fail)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid is only for a waiting run's message
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         close_in_workers(fd)
         self._lock_fd = fd
 
