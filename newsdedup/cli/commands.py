@@ -98,8 +98,9 @@ def find(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
-    with open_store(o, settings) as store:
+    with contextlib.ExitStack() as stack:
         try:
+            store = stack.enter_context(open_store(o, settings))
             corpus = load(given, settings, store, bar, stdin)
             msg.skipped(corpus.skipped)
             msg.debug(

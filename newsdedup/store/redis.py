@@ -418,10 +418,10 @@ class RedisStore(Store):
                 f"{self.url}: Redis lost {len(lost)} article(s) this run wrote (restarted without"
                 " persistence?); nothing was printed: run again to complete"
             )
-        created = self.meta().get("created", "")
-        if not created:
+        meta = self.meta()
+        if not meta.get("schema"):
             raise self._gone("before this run read the articles")
-        self._identity = (created, len(rows))
+        self._identity = (meta.get("created", ""), len(rows))  # "": made before identities
         keys = sorted(
             (k for k, r in rows.items() if not r.pruned),
             key=lambda k: (order_key(rows[k].ospath), k),
@@ -511,8 +511,8 @@ class RedisStore(Store):
                     raise self._lock_lost()
                 if check_articles and self._identity is not None:
                     created, count = self._identity
-                    now = pipe.hget(self.k_meta, "created")
-                    if now is None or now.decode() != created:
+                    now = pipe.hget(self.k_meta, "created") or b""
+                    if not pipe.hexists(self.k_meta, "schema") or now.decode() != created:
                         raise self._gone("while this run was working")
                     if pipe.hlen(self.k_files) < count:
                         raise self._gone("while this run was working: it lost articles")
