@@ -75,14 +75,20 @@ def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
         yield None
         return
     with store:
+        for note in store.notes:  # shown even with -q: something happened to the store
+            print(f"newsdedup: warning: {note}", file=sys.stderr)
         yield store
 
 
+@contextlib.contextmanager
 def find(
     ctx: typer.Context, paths: list[str] | None, o: Options, msg: Messages, bar: Bar
-) -> Result:
+) -> Iterator[Result]:
     """The shared body of the story commands: inputs, state, progress, load, match, and
-    ``--new-only``."""
+    ``--new-only``; the command writes its report in the ``with`` block. With ``--new-only``
+    the stories are saved as reported only when the block ends without an error: after ``-o``
+    is in place, or stdout written and flushed (a report that failed is made again by the
+    next run, never lost)."""
     from ..pipeline import find_stories_in, load
 
     check_output(o.output)
@@ -92,8 +98,9 @@ def find(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
-    try:
-        with open_store(o, settings) as store:
+    with contextlib.ExitStack() as stack:
+        try:
+            store = stack.enter_context(open_store(o, settings))
             corpus = load(given, settings, store, bar, stdin)
             msg.skipped(corpus.skipped)
             msg.debug(
@@ -101,14 +108,21 @@ def find(
                 + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
                 + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
             )
-            result = find_stories_in(corpus, settings, store, bar)
-    finally:
-        bar.close()
-    bar.enter("cluster", len(result.stories))
-    msg.debug(
-        f"{plural(len(result.links), 'link')}, {plural(len(result.stories), 'story', 'stories')}"
-    )
-    return result.only_changed() if o.new_only else result
+            result = find_stories_in(corpus, settings, store, bar, save=not o.new_only)
+        finally:
+            bar.close()
+        bar.enter("cluster", len(result.stories))
+        msg.debug(
+            f"{plural(len(result.links), 'link')}, "
+            f"{plural(len(result.stories), 'story', 'stories')}"
+        )
+        if not o.new_only:
+            yield result
+            return
+        yield result.only_changed()
+        from ..store.incremental import save_pending
+
+        save_pending(result)  # the report is out: its stories now count as reported
 
 
 def write(
@@ -226,10 +240,10 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.text import clusters_text
 
     msg, bar = _start(o)
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("write", sum(len(s.members) for s in result.stories))
-    write(o, "clusters", "articles", cluster_records(result), result.skipped, CLUSTER_COLUMNS,
-          _chunks(clusters_text(result)))  # fmt: skip
+    with find(ctx, paths, o, msg, bar) as result:
+        bar.enter("write", sum(len(s.members) for s in result.stories))
+        write(o, "clusters", "articles", cluster_records(result), result.skipped,
+              CLUSTER_COLUMNS, _chunks(clusters_text(result)))  # fmt: skip
     line = _story_line(result, (len(s.members) for s in result.stories))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
 
@@ -256,13 +270,13 @@ def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
             " (leave out --brief, or pick fields with jq)"
         )
     since, until = iso_date(o.since, "--since"), iso_date(o.until, "--until")
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("merge")
-    entries = result.timeline(since, until, o.dups_only)
-    bar.enter("write", len(entries))
-    write(o, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
-          TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
-          lambda: timeline_rows(entries))  # fmt: skip
+    with find(ctx, paths, o, msg, bar) as result:
+        bar.enter("merge")
+        entries = result.timeline(since, until, o.dups_only)
+        bar.enter("write", len(entries))
+        write(o, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
+              TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
+              lambda: timeline_rows(entries))  # fmt: skip
     line = _story_line(result, (len(e.sources) for e in entries))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
 
@@ -305,9 +319,9 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.records import PAIR_COLUMNS, pair_records
 
     msg, bar = _start(o)
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("write", len(result.links))
-    write(o, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
+    with find(ctx, paths, o, msg, bar) as result:
+        bar.enter("write", len(result.links))
+        write(o, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
     c = result.corpus
     line = summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
