@@ -169,24 +169,41 @@ def article_vectors(
         smoothed_idf(table.vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)
     ]
     full = _weigh(table.w_ptr, table.w_ids, counts, idf)
-    index = {t: i for i, t in enumerate(table.vocab)}
+    # each term of the run's vocabulary by its id (tokens that are no term are not in it)
+    term_id = {t: i for i, t in enumerate(table.vocab) if _is_term(t)}
     leads: list[list[int]] = []
     heads: list[list[int]] = []
     for art in articles:
         lead: list[int] = []
         for para in art.body:
-            lead.extend(i for t in tokens(para) if _is_term(t) and (i := index.get(t)) is not None)
+            lead.extend(_term_ids(para, term_id, LEAD_TERMS - len(lead)))
             if len(lead) >= LEAD_TERMS:
                 break
         leads.append(lead[:LEAD_TERMS])
-        head = art.headline.value or ""
-        heads.append([i for t in tokens(head) if _is_term(t) and (i := index.get(t)) is not None])
+        heads.append(_term_ids(art.headline.value or "", term_id))
     lp, li, lc = _count_rows(leads)
     hp, hi, hc = _count_rows(heads)
     # a lead or headline term the full texts never saw (a lead headline's words are in the
     # body) weighs as a term in one article
     idf_ext = np.r_[idf, float(idf.max(initial=1.0))]
     return ArticleVectors(full, _weigh(lp, li, lc, idf_ext), _weigh(hp, hi, hc, idf_ext))
+
+
+#: characters of a paragraph tokenised first when only its first terms are wanted: 40 terms
+#: of news run to about 400 characters (a long paragraph is tokenised whole only if its start
+#: holds too few)
+LEAD_CHARS = 600
+
+
+def _term_ids(text: str, term_id: dict[str, int], need: int | None = None) -> list[int]:
+    """The term ids of ``text``'s tokens, in order; with ``need``, at least its first ``need``
+    (all of them when it has fewer). A prefix that holds more than ``need`` terms gives the
+    same first ``need`` as the whole text: only its last token may be cut short."""
+    if need is not None and len(text) > LEAD_CHARS:
+        ids = [i for t in tokens(text[:LEAD_CHARS]) if (i := term_id.get(t)) is not None]
+        if len(ids) > need:
+            return ids[:need]
+    return [i for t in tokens(text) if (i := term_id.get(t)) is not None]
 
 
 #: the evidence columns, in the order the fitted weights use

@@ -33,7 +33,8 @@ def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEv
     n, table = run.n, run.table
     firsts, seconds = codes // n, codes % n
     vectors = article_vectors(run.articles, table, run.counts)
-    inter, _ = set_jaccard_csr(table.sh, table.sh_ptr, firsts, seconds)
+    # pairs a step: their two shingle sets (~200 hashes each side) stay near 25 MB
+    inter, _ = set_jaccard_csr(table.sh, table.sh_ptr, firsts, seconds, chunk=8_192)
     small = np.maximum(1, np.minimum(run.sizes[firsts], run.sizes[seconds]))
     return gather(
         run.articles, table, vectors, firsts, seconds,
@@ -105,26 +106,26 @@ def vetoed(run: MatchRun, a: int, b: int) -> bool:
     return same_source and ha is not None and hb is not None and abs(ha - hb) >= SAME_SOURCE_HOURS
 
 
-def _scored_links(
-    run: MatchRun, ev: PairEvidence, p: np.ndarray, need: float, kind: LinkKind
-) -> list[Link]:
-    keep = np.flatnonzero(p >= need)
-    keep = (
-        keep[
-            [
-                not vetoed(run, a, b)
-                for a, b in zip(ev.firsts[keep].tolist(), ev.seconds[keep].tolist(), strict=True)
-            ]
-        ]
-        if len(keep)
-        else keep
-    )
+def _allowed(
+    run: MatchRun, firsts: np.ndarray, seconds: np.ndarray, wanted: np.ndarray
+) -> np.ndarray:
+    """Pairs that no rule vetoes (see :func:`vetoed`), checked only where ``wanted``."""
+    ok = np.zeros(len(firsts), dtype=bool)
+    rows = np.flatnonzero(wanted)
+    pairs = zip(firsts[rows].tolist(), seconds[rows].tolist(), strict=True)
+    ok[rows] = [not vetoed(run, a, b) for a, b in pairs]
+    return ok
+
+
+def _scored_links(ev: PairEvidence, p: np.ndarray, keep: np.ndarray, kind: LinkKind) -> list[Link]:
+    """The links of kind ``kind`` of the pairs ``keep``, scored by their probability ``p``."""
+    rows = np.flatnonzero(keep)
     cos = ev.columns["cosine"]
     cont = ev.columns["containment"]
     return [
         Link(a, b, kind, round(float(p[k]), 4), 0.0, round(float(cont[k]), 4), 0, float(cos[k]))
         for k, a, b in zip(
-            keep.tolist(), ev.firsts[keep].tolist(), ev.seconds[keep].tolist(), strict=True
+            rows.tolist(), ev.firsts[rows].tolist(), ev.seconds[rows].tolist(), strict=True
         )
     ]
 
@@ -147,9 +148,11 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
         for ln, k in zip(rules, at.tolist(), strict=True)
     ]
     p_storyline = storyline.probability(ev)
+    is_event, is_line = p_event >= event.threshold, p_storyline >= storyline.threshold
+    ok = _allowed(run, ev.firsts, ev.seconds, is_event | is_line)  # each pair checked once
     scored = [
-        *_scored_links(run, ev, p_event, event.threshold, LinkKind.SAME_EVENT),
-        *_scored_links(run, ev, p_storyline, storyline.threshold, LinkKind.SAME_STORYLINE),
+        *_scored_links(ev, p_event, is_event & ok, LinkKind.SAME_EVENT),
+        *_scored_links(ev, p_storyline, is_line & ok, LinkKind.SAME_STORYLINE),
     ]
     rank = {kind: 0 for kind in LEVEL_KINDS["copy"]}
     rank.update({kind: 1 for kind in LEVEL_KINDS["event"] - LEVEL_KINDS["copy"]})
