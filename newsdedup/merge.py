@@ -264,7 +264,8 @@ def _norm(text: str) -> str:
 def timeline(
     result: Result, since: str | None = None, until: str | None = None, dups_only: bool = False
 ) -> list[Entry]:
-    """Entries in date order (undated stories last), filtered as asked.
+    """Entries in date order (undated stories last), the stories of one storyline together in
+    the place of its first, filtered as asked.
 
     ``since``/``until`` (ISO dates, inclusive) keep stories whose span overlaps them; undated
     stories are left out when either is given. ``dups_only`` keeps stories of several articles."""

@@ -207,7 +207,8 @@ class Result:
     def timeline(
         self, since: str | None = None, until: str | None = None, dups_only: bool = False
     ) -> list[Entry]:
-        """The merged timeline: one entry per story in date order (undated last); ``since``
+        """The merged timeline: one entry per story in date order (undated last; the stories of
+        one storyline together); ``since``
         and ``until`` (ISO dates, inclusive) keep stories overlapping them, ``dups_only`` those
         of several articles."""
         from .merge import timeline

@@ -148,7 +148,7 @@ def test_events_of_one_storyline_follow_each_other_under_its_heading() -> None:
     text = run_cli("timeline", "samples").stdout
     blocks = text.split("\n\n")
     at = next(n for n, b in enumerate(blocks) if b.startswith("== storyline"))
-    assert blocks[at] == "== storyline s41394a7529 · 2 events"
+    assert blocks[at] == "== storyline s41394a7529 · 2 stories"
     events = [b.splitlines()[1] for b in blocks[at + 1 : at + 3]]
     assert events == ["  story s41394a7529 · 2 source(s)", "  story sce056440da · 1 source(s)"]
     line = run_cli("timeline", "--level", "storyline", "samples").stdout

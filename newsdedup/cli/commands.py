@@ -260,7 +260,8 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
 )
 @with_options(TIMELINE_FMT, TIMELINE_OPTIONS, FIND_OPTIONS)
 def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
-    """The merged, source-annotated timeline: one entry per story, in date order."""
+    """The merged, source-annotated timeline: one entry per story, in date order (the stories
+    of one storyline together)."""
     from ..render.records import TIMELINE_COLUMNS, story_record, timeline_rows
 
     msg, bar = _start(o)

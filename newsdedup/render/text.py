@@ -210,7 +210,7 @@ def storyline_heads(entries: Sequence[Entry]) -> list[str | None]:
     heads: list[str | None] = []
     for n, k in enumerate(line):
         opens = count[k] > 1 and (n == 0 or line[n - 1] != k)
-        heads.append(f"storyline {k} · {count[k]} events" if opens else None)
+        heads.append(f"storyline {k} · {count[k]} stories" if opens else None)
     return heads
 
 
@@ -268,8 +268,8 @@ def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[
     heads = storyline_heads(entries)
     for n, e in enumerate(entries):
         lay = layout(e, full)
-        if heads[n]:
-            yield f"\n### {heads[n]}\n"
+        if (head := heads[n]) is not None:
+            yield f"\n**{head.capitalize()}**\n"
         yield f"\n## {lay.when} — {md_safe(lay.headline)}\n\n"
         yield f"Story `{lay.story}`, {lay.size} source(s)"
         yield (
