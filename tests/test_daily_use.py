@@ -27,9 +27,9 @@ def _offered_formats(command: str) -> list[str]:
     """The formats ``COMMAND --help`` offers (what a user sees)."""
     r = run_cli(command, "--help", env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
     (line,) = [ln for ln in r.stdout.splitlines() if "--format" in ln]
-    m = re.search(r"[<\[]([a-z]+(?:\|[a-z]+)+)[>\]]", line)
+    m = re.search(r"Output format: ([a-z]+(?:, [a-z]+)+)\.", line)
     assert m, line
-    return m.group(1).split("|")
+    return m.group(1).split(", ")
 
 
 def _untsv(cell: str) -> str:
@@ -239,7 +239,7 @@ def test_issue17_pager_on_a_terminal_only_and_a_summary_line(tmp_path: Path) -> 
     pager = {"PAGER": "sed s/^/PAGED:/"}
     code, seen, err = _on_terminal(["clusters", "samples"], pager)
     assert code == 0 and seen.startswith("PAGED:path\tstory")
-    assert err == "newsdedup: 15 articles, 7 stories, 5 with more than one source, 1 passed over\n"
+    assert err == "newsdedup: 15 articles, 7 stories, 5 with more than one article, 1 passed over\n"
     code, seen, _ = _on_terminal(["clusters", "--no-pager", "samples"], pager)
     assert code == 0 and "PAGED:" not in seen and seen.startswith("path\tstory")
     piped = run_cli("clusters", "samples", env={**os.environ, **pager})
@@ -328,7 +328,7 @@ def test_issue17_brief_in_fixed_columns_and_not_with_json() -> None:
 def test_issue17_verbose_counts_in_good_english() -> None:
     r = run_cli("clusters", "-v", str(SAMPLES / "reuters-00001.txt"))
     assert "newsdedup: 1 article\n" in r.stderr and "0 links, 1 story\n" in r.stderr
-    assert r.stderr.endswith("newsdedup: 1 article, 1 story, 0 with more than one source\n")
+    assert r.stderr.endswith("newsdedup: 1 article, 1 story, 0 with more than one article\n")
 
 
 def test_issue17_ctrl_c_says_interrupted_and_exits_130(data: Path) -> None:

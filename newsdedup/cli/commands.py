@@ -256,6 +256,13 @@ def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
             " (leave out --brief, or pick fields with jq)"
         )
     since, until = iso_date(o.since, "--since"), iso_date(o.until, "--until")
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}: no day is in that range")
+    if o.fmt == "html" and is_stdout(o.output) and sys.stdout.isatty():
+        raise UsageError(
+            "an HTML report is a page for a browser, not for a terminal: write it to a file"
+            " with -o report.html (or pipe it)"
+        )
     result = find(ctx, paths, o, msg, bar)
     bar.enter("merge")
     entries = result.timeline(since, until, o.dups_only)
@@ -283,13 +290,13 @@ def _timeline_printer(
         return _chunks(timeline_html(entries, len(c.articles), c.skipped, c.passed_over, o.full))
     if o.brief:
         return _chunks(text.timeline_brief(entries))
-    if is_stdout(o.output) and use_color(o.color, o.no_color, sys.stdout):
-        return lambda out: text.timeline_rich(entries, out, True, o.full)
     import shutil
 
+    # one layout with or without colour: 100 columns, fewer on a narrower terminal
     tty = is_stdout(o.output) and sys.stdout.isatty()
     width = min(100, shutil.get_terminal_size().columns) if tty else 100
-    return _chunks(text.timeline_text(entries, o.full, width, wrap_sources=tty))
+    color = is_stdout(o.output) and use_color(o.color, o.no_color, sys.stdout)
+    return _chunks(text.timeline_text(entries, o.full, width, wrap_sources=tty, color=color))
 
 
 @app.command(
@@ -317,12 +324,23 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
 # index maintenance
 
 
+def _existing_state(o: Options) -> None:
+    """``index stats`` and ``index prune`` look after a state that a run made: a path that
+    holds none (a typo) is an error, not a new empty state."""
+    if o.state is not None and not os.path.exists(o.state):
+        raise UsageError(
+            f"{display_path(str(o.state))}: No such file or directory (no state there; a run"
+            " with --state PATH makes one)"
+        )
+
+
 @index_app.command("stats", cls=HelpCommand)
 @with_options(STORE_OPTIONS, STATS_FMT)
 def index_stats(*, o: Options) -> None:
     """Articles, stories, days covered and size of a state (--state) or index (--index)."""
     if not o.stored:
         raise UsageError("index stats needs --state PATH or --index URL")
+    _existing_state(o)
     with open_store(o, settings_from(o)) as store:
         assert store is not None
         figures = store.stats()
@@ -355,6 +373,7 @@ def index_prune(*, o: Options) -> None:
 
     if not o.stored:
         raise UsageError("index prune needs --state PATH or --index URL")
+    _existing_state(o)
     days = parse_age(o.older_than)
     as_of = iso_date(o.as_of, "--as-of")
     ref = dt.date.fromisoformat(as_of) if as_of else dt.date.today()

@@ -55,6 +55,19 @@ class HelpCommand(typer.core.TyperCommand):
                 _panel(param, "Output")
         return params
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help, with an option's second spelling (``--monthfirst``) said in its text
+        rather than in a column of its own: that column took a dozen characters from every
+        option's text (squeezed to 20 characters on 80 columns)."""
+        saved = [(p, p.secondary_opts) for p in self.params if getattr(p, "secondary_opts", None)]
+        for param, _ in saved:
+            param.secondary_opts = []
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            for param, opts in saved:
+                param.secondary_opts = opts
+
 
 def _panel(param: Any, panel: str) -> None:
     """Show ``param`` in help panel ``panel`` (typer reads the attribute off any parameter)."""

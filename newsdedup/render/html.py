@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..model import Skipped
 from .records import StoryRecord, story_record
 from .safe import term_safe
-from .text import layout
+from .text import layout, size_note
 
 if TYPE_CHECKING:
     from ..merge import Entry
@@ -152,7 +152,8 @@ def chart(records: Sequence[StoryRecord]) -> Chart:
     marks = []
     for r, x, x_end, rad, lane in placed:
         when = r["date"] or "undated"
-        label = term_safe(f"{when} · {r['size']} source(s) · {r['headline']}")
+        counted = size_note(r["size"], len({src["name"] for src in r["sources"]}))
+        label = term_safe(f"{when} · {counted} · {r['headline']}")
         y = axis_y - lane_h / 2 - lane * lane_h
         marks.append(Mark(r["story"], round(x, 1), round(y, 1), round(rad, 1),
                           round(x_end, 1), r["size"], label))  # fmt: skip
@@ -191,7 +192,7 @@ def _story_view(entry: Entry, rec: StoryRecord, full: bool) -> dict[str, object]
     ]
     passages = [{**p, "names": [names[t] for t in p["sources"]]} for p in rec["passages"]]
     return {**rec, "sources": sources, "passages": passages, "shown": len(lay.passages),
-            "filter_names": filter_names(rec)}  # fmt: skip
+            "counted": lay.counted, "filter_names": filter_names(rec)}  # fmt: skip
 
 
 def filter_names(rec: StoryRecord) -> list[str]:
