@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,9 @@ from .sketch import TokenHasher, sentences, shingle_hashes, tokens
 if TYPE_CHECKING:
     from .pipeline import Result
 
+#: stories merged between two progress calls: a story takes about a millisecond, so the bar
+#: moves a few times a second without the calls costing anything
+MERGE_TICK = 64
 #: two sentences are one passage when their word 3-shingles overlap by half (Jaccard): one
 #: outlet's light edit of a wire sentence (a word changed, a clause moved) stays above it, two
 #: different sentences about one event fall below
@@ -262,7 +266,11 @@ def _norm(text: str) -> str:
 
 
 def timeline(
-    result: Result, since: str | None = None, until: str | None = None, dups_only: bool = False
+    result: Result,
+    since: str | None = None,
+    until: str | None = None,
+    dups_only: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Entry]:
     """Entries in date order (undated stories last), filtered as asked.
 
@@ -270,7 +278,10 @@ def timeline(
     stories are left out when either is given. ``dups_only`` keeps stories of several articles."""
     articles = result.corpus.articles
     entries = []
-    for story in result.stories:
+    total = len(result.stories)
+    for n, story in enumerate(result.stories, 1):
+        if progress is not None and (n % MERGE_TICK == 0 or n == total):
+            progress("merge", n, total)
         if dups_only and len(story.members) < 2:
             continue
         entry = build_entry(story, articles)

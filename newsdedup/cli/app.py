@@ -104,6 +104,9 @@ def main() -> None:
             code = EXIT_INTERRUPTED
         except PipeClosed:
             raise BrokenPipeError from None
+        except ImportError as exc:  # also re-raised here from a worker process
+            print(f"newsdedup: error: {missing_library(exc)}", file=sys.stderr)
+            code = EXIT_ERROR
         except Exception as exc:  # click's usage errors and anything unexpected
             code = _click_error(exc)
         sys.stdout.flush()
@@ -113,6 +116,16 @@ def main() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_OK
     sys.exit(code)
+
+
+def missing_library(exc: ImportError) -> str:
+    """A library the run needs that is not installed, as one line: what Python said (lxml's
+    own message names the project to install) and how to get every dependency."""
+    said = " ".join(str(exc).split()) or f"No module named {exc.name!r}"
+    return (
+        f"a library newsdedup needs is missing: {said} (install newsdedup with pip, which"
+        " installs its dependencies: pip install --force-reinstall newsdedup)"
+    )
 
 
 #: the option parser's validation phrases, said as the rest of newsdedup's messages say things

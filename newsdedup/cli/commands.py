@@ -42,6 +42,7 @@ from .options import (
 )
 from .output import (
     Messages,
+    PipeClosed,
     check_output,
     is_stdout,
     output,
@@ -92,18 +93,15 @@ def find(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
-    try:
-        with open_store(o, settings) as store:
-            corpus = load(given, settings, store, bar, stdin)
-            msg.skipped(corpus.skipped)
-            msg.debug(
-                plural(len(corpus.articles), "article")
-                + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
-                + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
-            )
-            result = find_stories_in(corpus, settings, store, bar)
-    finally:
-        bar.close()
+    with open_store(o, settings) as store:
+        corpus = load(given, settings, store, bar, stdin)
+        msg.skipped(corpus.skipped)
+        msg.debug(
+            plural(len(corpus.articles), "article")
+            + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+            + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
+        )
+        result = find_stories_in(corpus, settings, store, bar)
     bar.enter("cluster", len(result.stories))
     msg.debug(
         f"{plural(len(result.links), 'link')}, {plural(len(result.stories), 'story', 'stories')}"
@@ -113,6 +111,7 @@ def find(
 
 def write(
     o: Options,
+    bar: Bar,
     command: str,
     key: str,
     records: Iterable[Mapping[str, object]],
@@ -122,14 +121,22 @@ def write(
     rows: Callable[[], Iterable[Mapping[str, object]]] | None = None,
 ) -> None:
     """Results to their destination (-o, a pager or stdout): a machine format by its writer,
-    any other by the command's ``text`` printer."""
+    any other by the command's ``text`` printer. The progress bar leaves the screen first.
+    Quitting the pager before the end is a normal end, as in git: the run goes on to its
+    summary line and exit code."""
     from ..render.writers import MACHINE_FORMATS, write_records
 
-    with output(o.output, pager_wanted(o.no_pager, o.output)) as out:
-        if o.fmt in MACHINE_FORMATS or text is None:
-            write_records(out, o.fmt, command, key, records, skipped, columns, rows)
-        else:
-            text(out)
+    bar.close()
+    paged = pager_wanted(o.no_pager, o.output)
+    try:
+        with output(o.output, paged) as out:
+            if o.fmt in MACHINE_FORMATS or text is None:
+                write_records(out, o.fmt, command, key, records, skipped, columns, rows)
+            else:
+                text(out)
+    except PipeClosed:
+        if not paged:
+            raise  # the reader of a pipe went away (| head): a quiet end
 
 
 def _chunks(chunks: Iterable[str]) -> Callable[[IO[str]], None]:
@@ -198,15 +205,13 @@ def inspect(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     check_output(o.output)
     msg, bar = _start(o)
     settings = settings_from(o)
-    try:
+    with bar:
         given, stdin = inputs(ctx, paths, o.files_from, o.null, False)
         corpus = load(given, settings, progress=bar, stdin=stdin)
-    finally:
-        bar.close()
-    msg.skipped(corpus.skipped)
-    bar.enter("write", len(corpus.articles))
-    records = (article_record(a) for a in corpus.articles)
-    write(o, "inspect", "articles", records, corpus.skipped, text=_chunks(inspect_text(corpus.articles)))  # fmt: skip
+        msg.skipped(corpus.skipped)
+        bar.enter("write", len(corpus.articles))
+        records = (article_record(a) for a in corpus.articles)
+        write(o, bar, "inspect", "articles", records, corpus.skipped, text=_chunks(inspect_text(corpus.articles)))  # fmt: skip
     line = summary(len(corpus.articles), len(corpus.skipped), corpus.passed_over)
     finish(msg, bar, o, line, corpus.skipped)
 
@@ -226,10 +231,11 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.text import clusters_text
 
     msg, bar = _start(o)
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("write", sum(len(s.members) for s in result.stories))
-    write(o, "clusters", "articles", cluster_records(result), result.skipped, CLUSTER_COLUMNS,
-          _chunks(clusters_text(result)))  # fmt: skip
+    with bar:
+        result = find(ctx, paths, o, msg, bar)
+        bar.enter("write", sum(len(s.members) for s in result.stories))
+        write(o, bar, "clusters", "articles", cluster_records(result), result.skipped,
+              CLUSTER_COLUMNS, _chunks(clusters_text(result)))  # fmt: skip
     line = _story_line(result, (len(s.members) for s in result.stories))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
 
@@ -263,13 +269,13 @@ def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
             "an HTML report is a page for a browser, not for a terminal: write it to a file"
             " with -o report.html (or pipe it)"
         )
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("merge")
-    entries = result.timeline(since, until, o.dups_only)
-    bar.enter("write", len(entries))
-    write(o, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
-          TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
-          lambda: timeline_rows(entries))  # fmt: skip
+    with bar:
+        result = find(ctx, paths, o, msg, bar)
+        entries = result.timeline(since, until, o.dups_only, bar)
+        bar.enter("write", len(entries))
+        write(o, bar, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
+              TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
+              lambda: timeline_rows(entries))  # fmt: skip
     line = _story_line(result, (len(e.sources) for e in entries))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
 
@@ -312,9 +318,10 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.records import PAIR_COLUMNS, pair_records
 
     msg, bar = _start(o)
-    result = find(ctx, paths, o, msg, bar)
-    bar.enter("write", len(result.links))
-    write(o, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
+    with bar:
+        result = find(ctx, paths, o, msg, bar)
+        bar.enter("write", len(result.links))
+        write(o, bar, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
     c = result.corpus
     line = summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
