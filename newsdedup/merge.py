@@ -119,16 +119,39 @@ def infer_date(art: Article, story_days: list[int]) -> Field:
     return Field(base.isoformat(), FieldSource.INFERRED, f"the story's date ({base.isoformat()})")
 
 
+def _known_days(story: Story, articles: list[Article]) -> list[int]:
+    """The distinct days (ordinals) of a story's dated members, in order."""
+    return sorted({d for m in story.members if (d := day_number(articles[m])) is not None})
+
+
+def member_date(art: Article, known: list[int]) -> Field:
+    """An article's date in its story: its own, else inferred from the story's dated days."""
+    if art.date.value is None and known:
+        return infer_date(art, known)
+    return art.date
+
+
+def article_days(stories: list[Story], articles: list[Article]) -> dict[int, str]:
+    """Each dated article's day (YYYY-MM-DD) as the timeline dates it: its own date, else the
+    date inferred from its story; articles the timeline leaves undated are not in it. What
+    ``index prune`` and ``index stats`` count an article's age by."""
+    out: dict[int, str] = {}
+    for story in stories:
+        known = _known_days(story, articles)
+        for m in story.members:
+            value = member_date(articles[m], known).value
+            if value:
+                out[m] = value[:10]
+    return out
+
+
 def build_entry(story: Story, articles: list[Article]) -> Entry:
-    days = {m: day_number(articles[m]) for m in story.members}
-    known = sorted({d for d in days.values() if d is not None})
+    known = _known_days(story, articles)
     tags = _tags(len(story.members))
     sources: list[Source] = []
     for tag, m in zip(tags, story.members, strict=True):
         art = articles[m]
-        own = art.date
-        if own.value is None and known:
-            own = infer_date(art, known)
+        own = member_date(art, known)
         sources.append(Source(tag, m, art.source_name(), art, own, story.relation.get(m)))
     first = dt.date.fromordinal(known[0]).isoformat() if known else None
     last = dt.date.fromordinal(known[-1]).isoformat() if known else None

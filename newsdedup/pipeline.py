@@ -105,7 +105,7 @@ def load(
 
         corpus = load_stored(items, settings, state, tick)
         corpus.passed_over = passed
-        return corpus
+        return _pass_over(corpus)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings, stdin=stdin)
@@ -122,7 +122,16 @@ def load(
     finally:
         if collecting:
             gc.enable()
-    return Corpus(finalise(articles, settings), skipped, passed_over=passed)
+    return _pass_over(Corpus(finalise(articles, settings), skipped, passed_over=passed))
+
+
+def _pass_over(corpus: Corpus) -> Corpus:
+    """Walked files that are not articles by their content join those passed over by their
+    name: counted, not reported as skipped (one rule for every file that is not an article)."""
+    kept = [s for s in corpus.skipped if not s.not_article]
+    corpus.passed_over += len(corpus.skipped) - len(kept)
+    corpus.skipped = kept
+    return corpus
 
 
 def _read_parse(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from dataclasses import astuple, fields, replace
 from functools import cache
 from importlib import metadata, resources
@@ -199,9 +198,10 @@ def _container(
 
 
 def day(art: Article) -> str:
-    """The day an article counts as for pruning: its date; for an ambiguous numeric date
-    (12/07/99, settled only later by its outlet's other files) the later of its two readings;
-    else its file's modification day."""
+    """The day an article counts as until its run records the timeline's (see
+    :func:`record_stories`): its own date; for an ambiguous numeric date (12/07/99, settled
+    only by its outlet's other files) the later of its two readings; else none. Never the
+    file's time (that is a date only with --use-mtime, and then the article's own)."""
     if art.date.value:
         return art.date.value[:10]
     if art.pending_date is not None:
@@ -211,7 +211,22 @@ def day(art: Article) -> str:
         days = [d for d in (make_iso(year, second, first), make_iso(year, first, second)) if d]
         if days:
             return max(days)[:10]
-    return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
+    return ""
+
+
+def _record_days(result: Result, store: Store) -> None:
+    """Each article's day as the timeline dates it (the date its outlet's files settled, or
+    the one inferred from its story), for ``index prune`` and ``index stats``; only the rows
+    whose day changed are written."""
+    from ..merge import article_days
+
+    keys = result.corpus.keys
+    dated = article_days(result.stories, result.corpus.articles)
+    rows = store.rows()
+    days = {keys[i]: dated.get(i, "") for i in range(len(keys))}
+    changed = {k: d for k, d in days.items() if k in rows and rows[k].day != d}
+    if changed:
+        store.set_days(changed)
 
 
 def record_stories(result: Result, store: Store, matching: Matching | None = None) -> set[str]:
@@ -233,6 +248,7 @@ def record_stories(result: Result, store: Store, matching: Matching | None = Non
             if None in earlier or len(earlier) > 1:
                 changed.add(story.id)
         with store.locked():
+            _record_days(result, store)
             if matching is not None and matching.basis == store.meta().get("matched"):
                 store.count_run()  # the same corpus and links: the same stories, kept as saved
             else:

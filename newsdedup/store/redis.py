@@ -29,6 +29,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -348,10 +349,17 @@ class RedisStore(Store):
             out.extend((k, rows[k].ospath, b) for k, b in zip(chunk, blobs, strict=True) if b)
         return iter(out)
 
+    def set_days(self, days: Mapping[bytes, str]) -> None:
+        self._need_lock("recording the articles' days")
+        rows = self.rows()
+        mapping = {k: _row_json(replace(rows[k], day=d)) for k, d in days.items() if k in rows}
+        if mapping:
+            self._call("write", self.r.hset, self.k_files, None, None, mapping)
+
     def prune(self, before: str) -> int:
         with self.locked():
             rows = self.rows()
-            old = [r for r in rows.values() if not r.pruned and r.day < before]
+            old = [r for r in rows.values() if not r.pruned and r.day and r.day < before]
             if not old:
                 return 0
 

@@ -188,10 +188,17 @@ class SQLiteStore(Store):
         cur = self.db.execute("SELECT key, ospath, article FROM files WHERE pruned = 0")
         yield from sorted(cur, key=lambda r: (order_key(r[1]), r[0]))
 
+    def set_days(self, days: Mapping[bytes, str]) -> None:
+        self._need_lock("recording the articles' days")
+        with self.db:
+            self.db.executemany(
+                "UPDATE files SET day = ? WHERE key = ?", [(d, k) for k, d in days.items()]
+            )
+
     def prune(self, before: str) -> int:
         with self.locked(), self.db:
             old = self.db.execute(
-                "SELECT key FROM files WHERE pruned = 0 AND day < ?", (before,)
+                "SELECT key FROM files WHERE pruned = 0 AND day != '' AND day < ?", (before,)
             ).fetchall()
             self.db.executemany("UPDATE files SET pruned = 1, article = x'' WHERE key = ?", old)
             for sql in _WITH_FILE:
