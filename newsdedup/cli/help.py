@@ -59,14 +59,19 @@ class HelpCommand(typer.core.TyperCommand):
         """The help, with an option's second spelling (``--monthfirst``) said in its text
         rather than in a column of its own: that column took a dozen characters from every
         option's text (squeezed to 20 characters on 80 columns)."""
-        saved = [(p, p.secondary_opts) for p in self.params if getattr(p, "secondary_opts", None)]
-        for param, _ in saved:
+        saved = [(p, p.secondary_opts, p.help) for p in self.params if hasattr(p, "secondary_opts")]
+        for param, _, text in saved:
             param.secondary_opts = []
+            bounds = _bounds(param)
+            if bounds:  # said in the text, not as '[0.01<=x<=1.0]' in the metavar column
+                param.help = f"{text} ({bounds})"
+                vars(param)["_get_number_range_help_str"] = _no_type
         try:
             super().format_help(ctx, formatter)
         finally:
-            for param, opts in saved:
-                param.secondary_opts = opts
+            for param, opts, text in saved:
+                param.secondary_opts, param.help = opts, text
+                vars(param).pop("_get_number_range_help_str", None)
 
 
 def _panel(param: Any, panel: str) -> None:
@@ -74,8 +79,18 @@ def _panel(param: Any, panel: str) -> None:
     param.rich_help_panel = panel
 
 
-def _no_type(ctx: Any) -> None:
+def _no_type(*args: Any, **kwargs: Any) -> None:
     return None
+
+
+def _bounds(param: Any) -> str:
+    """An option's numeric bounds in words (``0.01 to 1.0``, ``1 or more``), or nothing."""
+    lo, hi = getattr(param, "min", None), getattr(param, "max", None)
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    if lo is not None:
+        return f"{lo} or more"
+    return f"at most {hi}" if hi is not None else ""
 
 
 def _tidy(param: Any) -> None:
