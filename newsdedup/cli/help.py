@@ -58,12 +58,14 @@ class HelpCommand(typer.core.TyperCommand):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """The help, with an option's second spelling (``--monthfirst``) said in its text
         rather than in a column of its own: that column took a dozen characters from every
-        option's text (squeezed to 20 characters on 80 columns)."""
-        saved = [(p, p.secondary_opts, p.help) for p in self.params if hasattr(p, "secondary_opts")]
+        option's text (squeezed to 20 characters on 80 columns); and an option's bounds said
+        in its text, not as ``[0.01<=x<=1.0]`` in the metavar column."""
+        options: list[Any] = [p for p in self.params if hasattr(p, "secondary_opts")]
+        saved = [(p, p.secondary_opts, p.help) for p in options]
         for param, _, text in saved:
             param.secondary_opts = []
             bounds = _bounds(param)
-            if bounds:  # said in the text, not as '[0.01<=x<=1.0]' in the metavar column
+            if bounds:
                 param.help = f"{text} ({bounds})"
                 vars(param)["_get_number_range_help_str"] = _no_type
         try:
