@@ -374,8 +374,9 @@ def index_stats(*, o: Options) -> None:
 )
 @with_options(OLDER_THAN, AS_OF, STORE_OPTIONS, WAIT, QUIET, DRY_RUN)
 def index_prune(*, o: Options) -> None:
-    """Drop articles dated (else modified) before the cut-off; their unchanged files are not
-    read again. Stories are recomputed on the next run."""
+    """Drop articles dated before the cut-off, by the day the timeline gives them (an undated
+    one never); their unchanged files are not read again. Stories are recomputed on the next
+    run."""
     import datetime as dt
 
     if not o.stored:

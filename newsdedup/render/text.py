@@ -57,7 +57,9 @@ def clusters_text(result: Result) -> Iterator[str]:
     arts = result.corpus.articles
     for story in result.stories:
         base = arts[story.base]
-        yield f"{story.id}  {len(story.members)} article(s)  {term_safe(base.headline.value or '')}\n"
+        names = {arts[m].source_name() for m in story.members}
+        counted = size_note(len(story.members), len(names))
+        yield f"{story.id}  {counted}  {term_safe(base.headline.value or '')}\n"
         for m in story.members:
             rec = cluster_record(result, story, m)
             score = "" if rec["score"] is None else f" {rec['score']:.2f}"
