@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .conftest import ROOT, SAMPLES, newsdedup_exe, run_cli
+from .test_redis import RedisServer
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -241,6 +242,27 @@ def test_index_commands_refuse_a_state_that_does_not_exist(tmp_path: Path) -> No
         assert r.returncode == 2 and r.stdout == ""
         assert r.stderr.startswith(f"newsdedup: error: {typo}: No such file or directory")
         assert list(tmp_path.iterdir()) == []  # no state, no lock file made
+    # a Redis index under a prefix that holds none: the same, and nothing written to Redis
+    server = RedisServer(tmp_path)
+    try:
+        for args in (["stats"], ["prune", "--older-than", "90d"]):
+            r = run_cli("index", *args, "--index", server.url, "--index-prefix", "typo")
+            assert r.returncode == 2 and r.stdout == ""
+            assert r.stderr == (
+                f"newsdedup: error: {server.url}: no index under the prefix 'typo' (a run with"
+                " --index makes one)\n"
+            )
+        import redis
+
+        assert redis.Redis.from_url(server.url).keys("*") == []
+        one = str(SAMPLES / "reuters-00001.txt")
+        assert (
+            run_cli("clusters", "--index", server.url, "--index-prefix", "ok", one).returncode == 0
+        )
+        r = run_cli("index", "stats", "--index", server.url, "--index-prefix", "ok", "-f", "json")
+        assert r.returncode == 0 and json.loads(r.stdout)["articles"] == 1
+    finally:
+        server.kill()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -64,13 +64,14 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
-    """The run's store: a local SQLite state (--state), Redis (--index), or none."""
+def open_store(o: Options, settings: Settings, existing: bool = False) -> Iterator[Store | None]:
+    """The run's store: a local SQLite state (--state), Redis (--index), or none; ``existing``:
+    one a run made (index stats, index prune)."""
     from ..store import open_store as open_backend
 
     store = open_backend(
         None if o.state is None else str(o.state), o.index, settings, wait=o.wait,
-        rebuild=o.rebuild_state, prefix=o.index_prefix,
+        rebuild=o.rebuild_state, prefix=o.index_prefix, existing=existing,
     )  # fmt: skip
     if store is None:
         yield None
@@ -331,24 +332,13 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
 # index maintenance
 
 
-def _existing_state(o: Options) -> None:
-    """``index stats`` and ``index prune`` look after a state that a run made: a path that
-    holds none (a typo) is an error, not a new empty state."""
-    if o.state is not None and not os.path.exists(o.state):
-        raise UsageError(
-            f"{display_path(str(o.state))}: No such file or directory (no state there; a run"
-            " with --state PATH makes one)"
-        )
-
-
 @index_app.command("stats", cls=HelpCommand)
 @with_options(STORE_OPTIONS, STATS_FMT)
 def index_stats(*, o: Options) -> None:
     """Articles, stories, days covered and size of a state (--state) or index (--index)."""
     if not o.stored:
         raise UsageError("index stats needs --state PATH or --index URL")
-    _existing_state(o)
-    with open_store(o, settings_from(o)) as store:
+    with open_store(o, settings_from(o), existing=True) as store:
         assert store is not None
         figures = store.stats()
     if o.fmt == "json":
@@ -381,13 +371,12 @@ def index_prune(*, o: Options) -> None:
 
     if not o.stored:
         raise UsageError("index prune needs --state PATH or --index URL")
-    _existing_state(o)
     days = parse_age(o.older_than)
     as_of = iso_date(o.as_of, "--as-of")
     ref = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     cutoff = (ref - dt.timedelta(days=days)).isoformat()
     msg = Messages(o.quiet, False)
-    with open_store(o, settings_from(o)) as store:
+    with open_store(o, settings_from(o), existing=True) as store:
         assert store is not None
         if o.dry_run:
             from ..store import prunable

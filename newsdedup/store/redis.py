@@ -87,6 +87,7 @@ class RedisStore(Store):
         settings: Settings,
         wait: float = 0.0,
         rebuild: bool = False,
+        existing: bool = False,
     ) -> None:
         super().__init__(wait)
         redis = _redis()
@@ -119,6 +120,10 @@ class RedisStore(Store):
         self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
         self.k_matched, self.k_links = p + b":matched", p + b":links"
         self._call("connect", self.r.ping)
+        if existing and not self._call("check", self.r.exists, self.k_meta):
+            raise UsageError(
+                f"{url}: no index under the prefix {prefix!r} (a run with --index makes one)"
+            )
         if rebuild:
             with self.locked():
                 self._call("rebuild", self._wipe)

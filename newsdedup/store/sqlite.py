@@ -16,6 +16,8 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
+from ..errors import UsageError
+from ..ingest import display_path
 from ..model import Article
 from ..parallel import close_in_workers, forget_in_workers
 from ..settings import Settings
@@ -62,10 +64,22 @@ class SQLiteStore(Store):
     engine = "sqlite"
     noun = "state"
 
-    def __init__(self, path: str, settings: Settings, wait: float = 0.0, rebuild: bool = False):
+    def __init__(
+        self,
+        path: str,
+        settings: Settings,
+        wait: float = 0.0,
+        rebuild: bool = False,
+        existing: bool = False,
+    ):
         super().__init__(wait)
         self.path = self.location = path
         self._lock_fd: int | None = None
+        if existing and not os.path.exists(path):
+            raise UsageError(
+                f"{display_path(path)}: No such file or directory (no state there; a run with"
+                " --state PATH makes one)"
+            )
         if rebuild:
             with self.locked():
                 for suffix in ("", "-journal", "-wal", "-shm"):
