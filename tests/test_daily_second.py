@@ -357,19 +357,23 @@ def test_files_that_are_not_articles_follow_one_rule(tmp_path: Path) -> None:
 
 def test_progress_shows_discovery_and_merge_and_stats_counts_them(tmp_path: Path) -> None:
     files = sorted(str(p) for p in SAMPLES.rglob("*.txt"))
-    # the list arrives after a second, so the bar is up (it waits 0.7 s) when discovery starts
-    feeder = subprocess.Popen(
-        ["sh", "-c", 'sleep 1.2; cat "$0"', str(tmp_path / "list")], stdout=subprocess.PIPE
-    )
-    (tmp_path / "list").write_text("\n".join(files) + "\n")
-    assert feeder.stdout is not None
+    read_end, write_end = os.pipe()
     term = Terminal(
         ["timeline", "--stats", "--files-from", "-", "-o", str(tmp_path / "out.txt")],
-        stdout_tty=False, stderr_tty=True, stdin=feeder.stdout.fileno(),
+        stdout_tty=False, stderr_tty=True, stdin=read_end,
     )  # fmt: skip
-    feeder.stdout.close()
+    os.close(read_end)
+    # the list arrives a second after newsdedup waits for it (a read of its standard input, as
+    # /proc says), so the bar is up (it waits 0.7 s) when discovery starts, however slowly
+    # the interpreter started
+    deadline = time.monotonic() + 60
+    syscall = Path(f"/proc/{term.proc.pid}/syscall")
+    while time.monotonic() < deadline and not syscall.read_text().startswith("0 0x0 "):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.write(write_end, ("\n".join(files) + "\n").encode())
+    os.close(write_end)
     code, screen, _ = term.finish()
-    feeder.wait(timeout=30)
     assert code == 0, screen
     shown = ANSI.sub("", screen)
     for stage in ("discover", "read", "merge"):
