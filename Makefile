@@ -25,13 +25,13 @@ run: $(VENV)/.installed  ## print the merged timeline of samples/, then write it
 	@echo "HTML report of samples/: $(CURDIR)/samples-report.html"
 
 test: $(STAMP)  ## the whole suite (lint, types, unit, CLI, quality gate)
-	$(BIN)/ruff check newsdedup tests benchmarks
+	$(BIN)/ruff check newsdedup tests benchmarks scripts
 	$(BIN)/mypy  # --strict over newsdedup/ (pyproject.toml [tool.mypy])
 	$(BIN)/python -m pytest -q -n auto --dist loadfile  # a worker per core, a test file per worker
 
 lint: $(STAMP)
-	$(BIN)/ruff check newsdedup tests benchmarks
-	$(BIN)/ruff format --check newsdedup tests benchmarks
+	$(BIN)/ruff check newsdedup tests benchmarks scripts
+	$(BIN)/ruff format --check newsdedup tests benchmarks scripts
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline

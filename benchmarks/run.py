@@ -69,6 +69,35 @@ def bench(name: str, folder: Path, repeat: int, one_job: bool = False) -> dict[s
     return {"n": n, "newsdedup": rows["newsdedup"], "reference": rows["reference"]}
 
 
+def bench_pages(folder: Path, repeat: int) -> None:
+    """Saved pages per second: ``newsdedup clusters`` over web-dev's pages as a fresh process
+    (all cores, then ``-j1``), median wall time and the CPU seconds it used."""
+    n, mb = size_of(folder)
+    exe = str(Path(sys.executable).parent / "newsdedup")
+    for label, jobs in (("newsdedup", []), ("newsdedup -j1", ["-j1"])):
+        cmd = [exe, "clusters", "-q", *jobs, "-o", os.devnull, str(folder)]
+        runs = [measure_cpu(cmd) for _ in range(repeat)]
+        secs = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        print(
+            f"| web-dev pages | {n:,} | {mb:.1f} | {label} | {secs:.2f} | {n / secs:,.0f} pages/s"
+            f" ({cpu:.2f} s CPU) | {mb / secs:.2f} | {max(r[2] for r in runs):,.0f} |",
+            flush=True,
+        )
+
+
+def measure_cpu(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user and system, workers included) and peak RSS (MB) of one
+    fresh process."""
+    before = os.times()
+    secs, rss = measure(cmd)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return secs, cpu, rss
+
+
 def main() -> None:
     sizes = [int(x) for x in os.environ.get("BENCH_N", "20000").split(",") if x.strip()]
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -78,6 +107,9 @@ def main() -> None:
     seeds = SHARED / "data/seeds"
     if seeds.is_dir():  # a run over two files: start-up cost (imports) is most of it
         bench("seeds (2 files)", seeds, max(repeat, 5))
+    pages = SHARED / "data/web-dev/pages"
+    if pages.is_dir():
+        bench_pages(pages, repeat)
     reuters = SHARED / "data/reuters-dev"
     if reuters.is_dir():
         bench("reuters-dev", reuters, repeat, one_job=True)

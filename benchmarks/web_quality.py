@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from newsdedup.pipeline import load
 from newsdedup.settings import Settings
@@ -24,12 +25,50 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def measure(root: Path, jobs: int = 1) -> dict[str, float | int]:
+SITES = Path(__file__).resolve().parent.parent / "tests/data/web_dev_sites.tsv"
+
+
+def name_key(name: str) -> str:
+    """A name as the judging rule of tests/data/web_dev_sites.tsv compares it: case,
+    punctuation and a leading "The" ignored."""
+    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", name.strip(), flags=re.I).lower())
+
+
+def accepted_sites(path: Path = SITES) -> dict[str, set[str]]:
+    """Page name -> the outlet names judged right for it."""
+    out: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, names = line.split("\t")
+        out[name] = {name_key(n) for n in names.split(" ; ")}
+    return out
+
+
+#: what no headline or text line may hold: a tag or declaration, an extractor's escaped pipe,
+#: a headline of separators only
+_RAW_TAG = re.compile(r"<[!?/]|<[A-Za-z][\w:-]{0,30}(?:\s[^<>]{0,200})?>")
+
+
+def measure(root: Path, jobs: int = 1) -> dict[str, Any]:
     expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
     corpus = load([str(root / "pages")], Settings(jobs=jobs))
     texts: dict[str, str] = {}
+    sites = accepted_sites()
+    outlet_right = 0
+    bad_headlines: list[str] = []
+    escapes = 0
+    sources: set[str] = set()
     for art in corpus.articles:
         name = art.doc.rel.replace("\\", "/").rsplit("/", 1)[-1]
+        outlet_right += name_key(art.outlet.value or "") in sites.get(name, set())
+        head = art.headline.value or ""
+        if _RAW_TAG.search(head) or "\\|" in head or not re.search(r"\w", head):
+            bad_headlines.append(f"{name}: {head!r}")
+        escapes += sum("\\|" in p or _RAW_TAG.search(p) is not None for p in art.body)
+        sources.update(
+            f.source for f in (art.headline, art.outlet, art.byline, art.date) if f.source
+        )
         # a dateline newsdedup moved from the lead into its own field is still extracted text
         lead = [art.dateline.evidence] if art.dateline.source == "dateline" else []
         texts[name] = _flat("\n".join([art.headline.value or "", *lead, *art.body]))
@@ -52,6 +91,12 @@ def measure(root: Path, jobs: int = 1) -> dict[str, float | int]:
         "without_total": total_without,
         "with_pct": 100.0 * found / max(1, total_with),
         "without_pct": 100.0 * present / max(1, total_without),
+        "outlet_right": outlet_right,
+        "outlet_pct": 100.0 * outlet_right / max(1, len(texts)),
+        "bad_headlines": len(bad_headlines),
+        "bad_headline_list": bad_headlines,
+        "tag_or_escape_lines": escapes,
+        "sources": sources,
     }
 
 
@@ -64,7 +109,10 @@ def main() -> None:
     print(
         f"web-dev: {m['read']}/{m['pages']} pages read; with {m['with_found']}/{m['with_total']}"
         f" = {m['with_pct']:.1f}% found; without {m['without_present']}/{m['without_total']}"
-        f" = {m['without_pct']:.1f}% present; {took:.1f} s"
+        f" = {m['without_pct']:.1f}% present; outlet right {m['outlet_right']}/{m['read']}"
+        f" = {m['outlet_pct']:.1f}%; headlines with markup, escapes or no words:"
+        f" {m['bad_headlines']}; text lines with a tag or escape: {m['tag_or_escape_lines']};"
+        f" {took:.1f} s ({m['read'] / took:.0f} pages/s)"
     )
 
 

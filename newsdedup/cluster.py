@@ -44,15 +44,34 @@ class Story:
     # a missing link counting 0 (1.0 for a single article). A chain A~B~C with no A~C scores
     # low; a story of reprints near 1.
     cohesion: float = 1.0
+    storyline: str = ""  # id of the storyline the story belongs to (its own at that level)
 
 
-def cluster(articles: list[Article], links: list[Link], settings: Settings) -> list[Story]:
+def cluster(
+    articles: list[Article],
+    links: list[Link],
+    settings: Settings,
+    within: list[list[int]] | None = None,
+) -> list[Story]:
+    """Stories of the articles; ``within`` (the groups of a finer level) are taken as they
+    are and only merged, so every group of ``within`` lies inside one story."""
     n = len(articles)
     parent = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     days = [day_number(a) for a in articles]
     lo = {i: d for i, d in enumerate(days) if d is not None}
     hi = dict(lo)
+    for group in within or []:
+        root = group[0]
+        for m in group[1:]:
+            parent[m] = root
+            members[root].extend(members.pop(m))
+        known = [d for d in (days[m] for m in group) if d is not None]
+        for m in group[1:]:
+            lo.pop(m, None)
+            hi.pop(m, None)
+        if known:
+            lo[root], hi[root] = min(known), max(known)
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     for ln in links:
         adj[ln.a][ln.b] = ln.score

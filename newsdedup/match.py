@@ -394,13 +394,47 @@ def shared_sentences(fa: Features, fb: Features) -> int:
     return min(len(unique(xs[ok])), len(unique(ys[ok])))
 
 
-def find_links(
+@dataclass
+class MatchRun:
+    """One run's matching state: the feature columns, the dates and sources of the articles,
+    the MinHash signatures and the candidate pairs every index offered."""
+
+    articles: list[Article]
+    settings: Settings
+    table: FeatureTable
+    counts: np.ndarray  # raw term counts of table.w_ids (kept before weighing)
+    feats: list[Features]
+    days: list[int | None]
+    day_arr: np.ndarray
+    sources: list[str | None]
+    clock: list[float | None]
+    doc_sigs: np.ndarray
+    sizes: np.ndarray
+    passage_codes: np.ndarray
+    passage_counts: np.ndarray
+    candidates: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.table)
+
+    def shares(self, codes: np.ndarray) -> np.ndarray:
+        """Sentences each pair shares (0 for pairs the passage index did not offer)."""
+        pc = self.passage_codes
+        if not len(pc):
+            return np.zeros(len(codes), dtype=np.int64)
+        at = np.minimum(np.searchsorted(pc, codes), len(pc) - 1)
+        return np.where(pc[at] == codes, self.passage_counts[at], 0)
+
+
+def prepare(
     articles: list[Article],
     settings: Settings,
     progress: Callable[[str, int, int], None] | None = None,
-) -> list[Link]:
-    """All verified links between the articles, sorted by (a, b)."""
+) -> MatchRun:
+    """Features, term weights and the candidate pairs of every index."""
     table = build_features(articles, settings.shingle_size, progress, settings.jobs)
+    counts = table.w_counts.copy()
     days = [day_number(a) for a in articles]
     weigh_terms(table, days)
     feats = [table.row(i) for i in range(len(table))]
@@ -445,64 +479,32 @@ def find_links(
             ]
         )
     )
+    return MatchRun(
+        articles, settings, table, counts, feats, days, day_arr,
+        [art.publisher() for art in articles], [hours(art) for art in articles],
+        doc_sigs, sizes, passage_codes, passage_counts, candidates,
+    )  # fmt: skip
+
+
+def find_links(
+    articles: list[Article],
+    settings: Settings,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Link]:
+    """All verified links between the articles, sorted by (a, b)."""
+    return rule_links(prepare(articles, settings, progress), progress)
+
+
+def rule_links(
+    run: MatchRun, progress: Callable[[str, int, int], None] | None = None
+) -> list[Link]:
+    """The links of the rules (reprint, shared passages, same facts, slug, flash), with
+    two-hop candidates checked too, sorted by (a, b)."""
     found: dict[tuple[int, int], Link] = {}
-
-    sources = [art.publisher() for art in articles]
-    clock = [hours(art) for art in articles]
-
-    def check(codes: np.ndarray) -> None:
-        """Verify the pairs ``codes`` (sorted: links are found in (a, b) order)."""
-        firsts, seconds = codes // n, codes % n
-        approx = _approx_jaccard(doc_sigs, firsts, seconds)
-        cosines = pair_cosines(table, firsts, seconds)
-        weighed = np.diff(table.t_ptr) > 0
-        # sentences each pair shares (0 for pairs the passage index did not offer)
-        at = np.minimum(np.searchsorted(passage_codes, codes), max(0, len(passage_codes) - 1))
-        offered = (passage_codes[at] == codes) if len(passage_codes) else np.zeros(len(codes), bool)
-        shares = np.where(offered, passage_counts[at] if len(passage_codes) else 0, 0)
-        # pairs that no rule of verify() could link are dropped in bulk first (a margin keeps
-        # the test on the safe side of verify's own arithmetic)
-        la, lb = sizes[firsts], sizes[seconds]
-        small, large = np.minimum(la, lb), np.maximum(la, lb)
-        reprint_need = REPRINT_CONTAINMENT * small / ((1 - REPRINT_CONTAINMENT) * small + large)
-        approx64 = approx.astype(np.float64) + 1e-9
-        possible = np.flatnonzero(
-            ((small >= 3) & (approx64 >= reprint_need - APPROX_MARGIN))
-            | (approx64 >= NEAR_IDENTICAL - APPROX_MARGIN)
-            | (cosines + 1e-9 >= min(PASSAGE_MIN_COSINE, settings.threshold))
-        )
-        pairs = zip(
-            possible.tolist(), firsts[possible].tolist(), seconds[possible].tolist(), strict=True
-        )
-        for step, (k, a, b) in enumerate(pairs):
-            if progress is not None and step % 1024 == 0:
-                progress("verify", k, len(codes))
-            da, db = days[a], days[b]
-            gap = None if da is None or db is None else abs(da - db)
-            same_source = sources[a] is not None and sources[a] == sources[b]
-            if same_source and gap:
-                # one source on two days: a new item, unless hours apart across midnight
-                ha, hb = clock[a], clock[b]
-                same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
-            shared = int(shares[k])
-            link = verify(
-                a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k]),
-                float(cosines[k]) if weighed[a] and weighed[b] else 0,  # cosine()'s int 0
-            )  # fmt: skip
-            if link is not None and gap is not None and gap > settings.window_days:
-                # outside the window the passage index was not asked: count them here
-                link = replace(link, passages=shared_sentences(feats[a], feats[b]))
-            if link is not None:
-                fa, fb = feats[a], feats[b]
-                ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
-                weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
-                common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
-                found[(a, b)] = replace(link, specifics=tuple(common[:EVIDENCE_SPECIFICS]))
-
-    check(candidates)
+    check_pairs(run, run.candidates, found, progress)
     for extra in (
-        slug_links(articles, days, settings),
-        flash_links(articles, feats, sources, clock),
+        slug_links(run.articles, run.days, run.settings),
+        flash_links(run.articles, run.feats, run.sources, run.clock),
     ):
         for key, link in extra.items():
             if key not in found or found[key].score < link.score:
@@ -513,9 +515,67 @@ def find_links(
         adj[a].append(b)
         adj[b].append(a)
     groups = group_rows([nb for nb in adj.values() if len(nb) <= HOP_MAX_DEGREE])
-    hops = pair_codes(groups, n)
-    check(hops[~np.isin(hops, candidates, assume_unique=True)])
+    hops = pair_codes(groups, run.n)
+    check_pairs(run, hops[~np.isin(hops, run.candidates, assume_unique=True)], found, progress)
     return [found[k] for k in sorted(found)]
+
+
+def check_pairs(
+    run: MatchRun,
+    codes: np.ndarray,
+    found: dict[tuple[int, int], Link],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Verify the pairs ``codes`` (sorted: links are found in (a, b) order) into ``found``."""
+    n, settings, table, feats = run.n, run.settings, run.table, run.feats
+    days, sources, clock, sizes = run.days, run.sources, run.clock, run.sizes
+    firsts, seconds = codes // n, codes % n
+    approx = _approx_jaccard(run.doc_sigs, firsts, seconds)
+    cosines = pair_cosines(table, firsts, seconds)
+    weighed = np.diff(table.t_ptr) > 0
+    shares = run.shares(codes)
+    # pairs that no rule of verify() could link are dropped in bulk first (a margin keeps
+    # the test on the safe side of verify's own arithmetic)
+    la, lb = sizes[firsts], sizes[seconds]
+    small, large = np.minimum(la, lb), np.maximum(la, lb)
+    reprint_need = REPRINT_CONTAINMENT * small / ((1 - REPRINT_CONTAINMENT) * small + large)
+    approx64 = approx.astype(np.float64) + 1e-9
+    possible = np.flatnonzero(
+        ((small >= 3) & (approx64 >= reprint_need - APPROX_MARGIN))
+        | (approx64 >= NEAR_IDENTICAL - APPROX_MARGIN)
+        | (cosines + 1e-9 >= min(PASSAGE_MIN_COSINE, settings.threshold))
+    )
+    pairs = zip(
+        possible.tolist(), firsts[possible].tolist(), seconds[possible].tolist(), strict=True
+    )
+    for step, (k, a, b) in enumerate(pairs):
+        if progress is not None and step % 1024 == 0:
+            progress("verify", k, len(codes))
+        da, db = days[a], days[b]
+        gap = None if da is None or db is None else abs(da - db)
+        same_source = sources[a] is not None and sources[a] == sources[b]
+        if same_source and gap:
+            # one source on two days: a new item, unless hours apart across midnight
+            ha, hb = clock[a], clock[b]
+            same_source = ha is None or hb is None or abs(ha - hb) >= SAME_SOURCE_HOURS
+        shared = int(shares[k])
+        link = verify(
+            a, b, feats[a], feats[b], shared, gap, same_source, settings, float(approx[k]),
+            float(cosines[k]) if weighed[a] and weighed[b] else 0,  # cosine()'s int 0
+        )  # fmt: skip
+        if link is not None and gap is not None and gap > settings.window_days:
+            # outside the window the passage index was not asked: count them here
+            link = replace(link, passages=shared_sentences(feats[a], feats[b]))
+        if link is not None:
+            found[(a, b)] = with_specifics(link, feats[a], feats[b])
+
+
+def with_specifics(link: Link, fa: Features, fb: Features) -> Link:
+    """The link with the specifics both articles have, most telling first."""
+    ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
+    weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
+    common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
+    return replace(link, specifics=tuple(common[:EVIDENCE_SPECIFICS]))
 
 
 def flash_links(
@@ -642,7 +702,7 @@ def _approx_jaccard(sigs: np.ndarray, firsts: np.ndarray, seconds: np.ndarray) -
     return out
 
 
-def _slots(f: Features) -> tuple[str, ...]:
+def headline_slots(f: Features) -> tuple[str, ...]:
     """A headline's slot words: those rarer than everyday words (names, tickers, places,
     figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
     Worked out once an article (a pair is checked many times)."""
@@ -663,11 +723,11 @@ def headlines_agree(fa: Features, fb: Features) -> bool:
     mostly turn up in the other article. Template items (twenty companies' dividend notices, a
     market's reports at different hours) share every word but the slots; two write-ups of one
     event name its actors and figures in their bodies even when their headlines differ."""
-    sa, sb = set(_slots(fa)), set(_slots(fb))
+    sa, sb = set(headline_slots(fa)), set(headline_slots(fb))
     if not (set(fa.headline) - sa) & (set(fb.headline) - sb):
         return True  # no template word in common: nothing to fill in differently
     for x, y in ((fa, fb), (fb, fa)):
-        slots = _slots(x)
+        slots = headline_slots(x)
         if len(slots) >= HEADLINE_MIN_SLOTS:
             found = sum(t in y.words for t in slots)
             if found <= HEADLINE_SLOT_COVER * len(slots):

@@ -29,9 +29,14 @@ class FieldSource(StrEnum):
     HTML_JSON_LD = "html:json-ld"
     HTML_META = "html:meta"
     HTML_TITLE = "html:title"
+    HTML_H1 = "html:h1"  # the page's first heading, when its titles are no headline
     HTML_AUTHOR = "html:author"
-    HTML_SITENAME = "html:sitename"
-    HTML_URL = "html:url"
+    HTML_SITENAME = "html:sitename"  # og:site_name
+    HTML_PUBLISHER = "html:json-ld:publisher"
+    HTML_URL = "html:url"  # the host of the canonical URL or og:url (or the archive's URL)
+    HTML_SAVED_FROM = "html:saved-from"  # a browser's "saved from url=" comment
+    HTML_TITLE_SUFFIX = "html:title-suffix"  # the site's part of the <title>
+    HTML_LINKS = "html:links"  # the host the page's own links point to most
     HTML_HTMLDATE = "html:htmldate"
     WARC_DATE = "warc-date"
     JSON = "json"  # the prefix of json:KEY
@@ -46,6 +51,9 @@ class LinkKind(StrEnum):
     SAME_FACTS = "same facts"  # distinctive terms agree (TF-IDF cosine)
     FLASH = "flash"  # a one-line bulletin and the full story its source sent after it
     SAME_SLUG = "same slug"  # wire pages of one source, day and slug
+    SHARED_BACKGROUND = "shared background"  # shared passages, but another event of the story
+    SAME_EVENT = "same event"  # the event scorer's probability reaches its threshold
+    SAME_STORYLINE = "same storyline"  # … the storyline scorer's
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,10 @@ class Document:
     # fields the input declares itself (a page's metadata, an export's keys), with provenance;
     # parse() starts from them and clears them
     meta: dict[str, Field] = field(default_factory=dict)
+    # a saved page's site: the host it was published on (``bbc.com``), "" for a page that
+    # does not say, None for an input that is no saved page (finalise gives every page of one
+    # site one outlet name, and takes the furniture its pages share out of their text)
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +182,7 @@ def article_to_dict(art: Article) -> dict[str, object]:
             doc.markup_removed,
             doc.paragraphs,
             doc.mtime,
+            doc.site,
         ],
         "fields": {
             name: None if f is NO_FIELD else [f.value, f.source, f.evidence]
@@ -184,8 +197,9 @@ def article_to_dict(art: Article) -> dict[str, object]:
 
 
 def article_from_dict(data: dict[str, Any]) -> Article:
-    path, rel, sha, size, enc, note, markup, paragraphs, mtime = data["doc"]
-    art = Article(Document(path, rel, sha, size, enc, note, markup, paragraphs, mtime))
+    path, rel, sha, size, enc, note, markup, paragraphs, mtime, *more = data["doc"]
+    site = more[0] if more else None  # states written before pages had a site lack it
+    art = Article(Document(path, rel, sha, size, enc, note, markup, paragraphs, mtime, site=site))
     for name, value in data["fields"].items():
         if name in ARTICLE_FIELDS:
             setattr(art, name, _field(value))

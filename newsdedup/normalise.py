@@ -15,7 +15,7 @@ import os
 import re
 import string
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from . import dates
@@ -143,6 +143,27 @@ _BOILERPLATE_RULES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
         ),
         (),
     ),
+    # a page's metadata labels on a line of their own ("News date : 04/21/2022 Category :
+    # Press Releases", "Release Date:", "… - Last Modified: 03-10-2004"): 60 characters either
+    # side of the label hold a file name, a date or a section, not a sentence of story
+    (
+        "page-furniture",
+        re.compile(
+            r"^.{0,60}\b(?:news date|categor(?:y|ies)|tags|filed under|posted in|last modified"
+            r"|last updated|release date)\s*:.{0,60}$",
+            re.I,
+        ),
+        (
+            "categor",
+            "tags",
+            "filed under",
+            "posted in",
+            "modified",
+            "last updated",
+            "release date",
+            "news date",
+        ),
+    ),
     (
         "share",
         re.compile(
@@ -230,6 +251,7 @@ def parse(doc: Document, settings: Settings) -> Article:
             "headline" not in header
             and i + 1 < len(paras)
             and (_looks_like_headline(p) or _looks_like_title_line(p, paras[i + 1]))
+            and plausible_headline(p)
         ):
             header["headline"] = Field(clean_text(_headline_case(p), False), "header", p)
             i += 1
@@ -305,8 +327,11 @@ def parse(doc: Document, settings: Settings) -> Article:
         header["date"] = Field(when.isoformat(), "mtime", "file modification time (--use-mtime)")
     for name, value in header.items():
         setattr(art, name, value)
-    if art.headline.value is None and art.body:
-        art.headline = Field(lead_headline(art.body[0]), "lead", None)
+    if art.headline.value is None:
+        # the first paragraph a reader would read as the story's start (not a menu's labels)
+        lead = next((p for p in art.body if not label_run(p) and plausible_lead(p)), None)
+        if lead is not None:
+            art.headline = Field(lead_headline(lead), "lead", None)
     # the raw paragraphs are not needed past this point: the body and what was removed say it
     art.doc = replace(doc, paragraphs=[], meta={})
     return art
@@ -388,9 +413,64 @@ def _looks_like_headline(p: str) -> bool:
 
 #: a page's call to action on a line of its own is never a title
 _PROMPT = re.compile(
-    r"(?:share|follow|subscribe|sign up|click|tap|read more|related|advertisement|listen|watch)\b",
+    r"(?:share|follow|subscribe|sign up|click|tap|read more|related|advertisement|listen|watch"
+    r"|please|support us|log ?in|sign in|register|download|skip to)\b",
     re.IGNORECASE,
 )
+#: what a headline never is: markup or a declaration (``<!``, ``<?xml``, ``<MAP NAME=…>``), an
+#: extractor's escape, or a line of separators and link labels (``Home | News | Sport``)
+_NOT_HEADLINE = re.compile(
+    r"<[!?/]|<[A-Za-z][\w:-]{0,30}\s[^<>]{0,2000}="
+    r"|(?i:<(?:html|head|body|title|p|br|div|span|a|b|i|u|em|strong|img|map|area|table|tr|td"
+    r"|font|center|script|style|meta|link)\b)|\\[|*_#]|^\W*$"
+)  # a tag with attributes, or an HTML tag, is markup; a bare capitals mark ("<KWD>") is a
+# wire's ticker
+#: a title of this many characters is a paragraph, not a headline (two lines of TITLE_MAX_WORDS)
+HEADLINE_MAX_CHARS = 300
+
+
+def plausible_headline(text: str | None) -> bool:
+    """Could a reader give ``text`` as the article's headline? Not markup, separators, link
+    labels, a byline or a page's prompt ("Please support local business!")."""
+    if not text:
+        return False
+    t = text.strip()
+    if not t or len(t) > HEADLINE_MAX_CHARS or _NOT_HEADLINE.search(t) or _words(t) == 0:
+        return False
+    if _BYLINE.match(t) or _PROMPT.match(t) or boilerplate_kind(t):
+        return False
+    return not label_run(t, HEADLINE_LABEL_WORDS)
+
+
+# a separator between link labels: a bar, a bullet or a guillemet anywhere, a slash or a dash
+# between spaces
+_LABEL_SEP = re.compile(r"\s*[|•·»«›‹]\s*|\s+[/–—-]\s+")
+_LABEL_HINT = re.compile(r"[|•·»«›‹]|\s[/–—-]\s")
+#: link labels are short: four words ("News Archives", "Terms of use", "Contact the editors")
+LABEL_MAX_WORDS = 4
+#: … but a headline may list short items ("Letters: Coddling criminals | Undermining road"):
+#: as a headline, a row is labels only when no piece has more than two words ("Home | News")
+HEADLINE_LABEL_WORDS = 2
+
+
+def plausible_lead(text: str) -> bool:
+    """Can a paragraph stand in for a headline: words, and no markup or escapes?"""
+    return _words(text) > 0 and not _NOT_HEADLINE.search(text)
+
+
+def label_run(text: str, max_words: int = LABEL_MAX_WORDS) -> bool:
+    """Is ``text`` a row of link labels or separators (a menu, a breadcrumb, a footer's links:
+    ``Home | News Archives | Browse | Feedback``), with no sentence in it? Three pieces at
+    least (two could be a headline's kicker), none longer than a label."""
+    if text.isascii() and "|" not in text and " - " not in text and " / " not in text:
+        return False  # most sentences: no mark at all, found without a pattern
+    first = _LABEL_HINT.search(text)
+    if first is None or _LABEL_HINT.search(text, first.end()) is None:
+        return False
+    pieces = [p for p in _LABEL_SEP.split(text.strip()) if p.strip()]
+    return all(_words(p) <= max_words and p.rstrip()[-1:] not in ".!?" for p in pieces)
+
+
 #: A title line is at most this many words: headlines run 5-15 words, the longest ~20.
 TITLE_MAX_WORDS = 20
 #: … and the story after it at least this many times as long (a lead is a full sentence or
@@ -675,8 +755,57 @@ def _group(art: Article) -> str:
     return art.publisher() or ""
 
 
+#: the outlet sources that are a site's name as it gives it (the others give a host or a path)
+_NAME_SOURCES = frozenset(("html:sitename", "html:json-ld:publisher", "html:title-suffix"))
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+def _name_key(name: str) -> str:
+    """A site name's identity: ``The Economist``, ``Economist`` and ``ECONOMIST`` are one."""
+    return _NOT_WORD.sub("", _THE.sub("", name.strip()).lower())
+
+
+def _most(counts: Counter[str]) -> str:
+    """The most frequent value; a tie goes to the first in code-point order (never to input
+    order: the same pages give the same name whatever order they come in)."""
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def _one_name_per_site(articles: list[Article]) -> None:
+    """Every saved page of one site gets one outlet name across the run: the name most of the
+    site's pages give (a page that names no site, only a host, gets it too), spelt as most
+    pages of the run spell it (``PCMAG`` and ``PCMag`` are one outlet)."""
+    pages = [a for a in articles if a.doc.site]
+    if not pages:
+        return
+    by_site: dict[str, Counter[str]] = defaultdict(Counter)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in pages:
+        if a.outlet.source in _NAME_SOURCES and a.outlet.value:
+            by_site[a.doc.site or ""][a.outlet.value] += 1
+            spellings[_name_key(a.outlet.value)][a.outlet.value] += 1
+    if not spellings:
+        return
+    for a in pages:
+        named = by_site.get(a.doc.site or "")
+        if not named:
+            continue
+        name = _most(spellings[_name_key(_most(named))])
+        if name == a.outlet.value:
+            continue
+        pages_of = sum(named.values())
+        a.outlet = Field(
+            name,
+            "inferred",
+            f"the name {pages_of} page(s) of {a.doc.site} give"
+            + (f" (this page: {a.outlet.value}, {a.outlet.source})" if a.outlet.value else ""),
+        )
+
+
 def finalise(articles: list[Article], settings: Settings) -> list[Article]:
-    """Corpus-level decisions: date order, agency by outlet, repeated boilerplate, wire outlet."""
+    """Corpus-level decisions: one name per site, date order, agency by outlet, repeated
+    boilerplate, wire outlet."""
+    _one_name_per_site(articles)
     _settle_numeric_dates(articles, settings)
     _agency_from_outlet(articles)
     _remove_repeated(articles)
@@ -783,15 +912,66 @@ def _para_key(p: str) -> str:
     return hashlib.blake2b(norm, digest_size=8).hexdigest()
 
 
+#: a saved page's site furniture shows in two pages already: two different articles of one
+#: site do not share a paragraph word for word by chance (wire copy needs three: two items of
+#: one feed may share a stock paragraph)
+PAGE_MIN_COUNT = 2
+
+
+def _site_group(a: Article) -> str:
+    """The group whose common text is furniture: a saved page's site (by its one name, else
+    its host; pages of unknown sites form one group, by the folder's name if it gives one),
+    else the outlet or agency."""
+    if a.doc.site is not None:
+        return "site:" + (_name_key(a.outlet.value) if a.outlet.value else a.doc.site)
+    return _group(a)
+
+
+#: two pages of one site are copies of one story (their common text is kept) when the
+#: paragraphs they share hold half the shorter one's words; a site's chrome (a menu, a
+#: disclaimer, a related-stories list: several lines at once) is a smaller part of an article,
+#: a story's copy repeats most of it
+PAGE_SAME_SHARE = 0.5
+
+
+def _page_pairs(
+    group: list[Article], keys: list[list[str]], sets: list[set[str]]
+) -> Callable[[int, int], bool]:
+    """``same(x, y)``: do pages x and y of one site share half the shorter's words (see
+    PAGE_SAME_SHARE), remembered per pair. Pages share all their chrome lines at once, so "they
+    share some other paragraph" cannot tell chrome from a story's copies; the amount can."""
+    words: list[dict[str, int]] = []
+    for a, ks in zip(group, keys, strict=True):
+        w: dict[str, int] = {}
+        for p, k in zip(a.body, ks, strict=True):
+            w.setdefault(k, _words(p))
+        words.append(w)
+    totals = [sum(w.values()) for w in words]
+    memo: dict[tuple[int, int], bool] = {}
+
+    def same(x: int, y: int) -> bool:
+        pair = (x, y) if x < y else (y, x)
+        hit = memo.get(pair)
+        if hit is None:
+            common = sum(words[x][k] for k in sets[x] & sets[y])
+            hit = memo[pair] = common >= PAGE_SAME_SHARE * min(totals[x], totals[y]) > 0
+        return hit
+
+    return same
+
+
 def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
     """A paragraph that recurs in several articles of one outlet whose other paragraphs have
     nothing in common is that outlet's boilerplate, whatever its wording. Re-sends and pages of
-    one story share their other paragraphs too, so their common text is kept."""
+    one story share their other paragraphs too, so their common text is kept. Saved pages are
+    grouped by their site, and two of them are enough."""
     by_group: dict[str, list[Article]] = defaultdict(list)
     for a in articles:
-        by_group[_group(a)].append(a)
-    for group in by_group.values():
-        if len(group) < min_count:
+        by_group[_site_group(a)].append(a)
+    for name, group in by_group.items():
+        pages = name.startswith("site:")
+        least = PAGE_MIN_COUNT if pages else min_count
+        if len(group) < least:
             continue
         keys = [[_para_key(p) for p in a.body] for a in group]
         sets = [set(ks) for ks in keys]
@@ -802,23 +982,40 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         # in three articles at least (min_count: twice is a coincidence or a re-send), and in
         # one in a hundred of a large outlet's: the bar grows with the outlet, so a line that a
         # handful of its many stories share by chance is not taken for furniture
-        need = max(min_count, len(group) // 100)
+        need = max(least, len(group) // 100)
         boiler: set[str] = set()
+        same_story = _page_pairs(group, keys, sets)
         for k, docs in where.items():
             if len(docs) < need:
                 continue
             first = docs[0]
             sample = group[first].body[keys[first].index(k)]
-            if _words(sample) < 4:  # a furniture line says something: four words at least
-                continue  # table labels ("Year", "Nine mths") are not boilerplate
+            # a furniture line says something: four words at least; table labels ("Year",
+            # "Nine mths") are not boilerplate. A site's short lines ("Home", "Share this")
+            # are its chrome: its pages' articles differ, so the pair test below decides
+            if _words(sample) < 4 and not pages:
+                continue
             # fifty of the articles (1,225 pairs) tell repeated furniture from a story's copies
             # as well as all of them would, at a bounded cost
-            others = [sets[d] - {k} for d in docs[:50]]
-            n = len(others)
+            if pages:
+                sample_docs = docs[:50]
+                n = len(sample_docs)
+                shared = sum(
+                    1
+                    for x in range(n)
+                    for y in range(x + 1, n)
+                    if same_story(sample_docs[x], sample_docs[y])
+                )
+            else:
+                others = [sets[d] - {k} for d in docs[:50]]
+                n = len(others)
+                shared = sum(
+                    1
+                    for x in range(n)
+                    for y in range(x + 1, n)
+                    if not others[x].isdisjoint(others[y])
+                )
             pairs = n * (n - 1) // 2
-            shared = sum(
-                1 for x in range(n) for y in range(x + 1, n) if not others[x].isdisjoint(others[y])
-            )
             # boilerplate: fewer than one pair in five of its articles share anything else (the
             # copies of one story share most of their paragraphs)
             if pairs and shared / pairs < 0.2:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -109,13 +111,15 @@ def load(
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings, stdin=stdin)
+    chunk, least = _read_batches(items)
     # the articles make no reference cycles: the cyclic collector, which walks every object
     # made so far each time enough have been made, has nothing to find while they pile up
     # (reuters-dev with workers: unpickling 11,000 articles 0.78 s with it, 0.11 s without)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for n, results in enumerate(ordered_map(work, items, settings.jobs), 1):
+        reads = ordered_map(work, items, settings.jobs, chunksize=chunk, min_items=least)
+        for n, results in enumerate(reads, 1):
             for done in results:  # a container file gives many, in file order
                 (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
             tick("read", n, len(items))
@@ -132,6 +136,35 @@ def _pass_over(corpus: Corpus) -> Corpus:
     corpus.passed_over += len(corpus.skipped) - len(kept)
     corpus.skipped = kept
     return corpus
+
+
+#: files read a batch in a worker: enough that a worker's round trips cost nothing beside the
+#: reading (plain text reads in well under a millisecond a file)
+READ_CHUNK = 32
+#: fewer files than this are read in this process (a pool of workers costs ~50 ms to start) …
+READ_MIN_FILES = 200
+#: … unless they hold this many bytes: saved pages take ~20 ms each to read (trafilatura and
+#: htmldate), so 4 MB of them (~20 pages) is already seconds of work to share, and 4 MB of
+#: plain text reads in ~0.3 s, not much less than a pool's start and a few batches
+READ_PARALLEL_BYTES = 4 << 20
+#: … then read in batches of two: a few slow pages must not hold one worker while the other
+#: waits (results are kept in input order whatever the batch)
+READ_SMALL_CHUNK = 2
+
+
+def _read_batches(items: list[Found | Skipped]) -> tuple[int, int]:
+    """(batch size, least files for workers) for reading ``items``: few files of many bytes
+    (saved pages) are shared out too, in small batches."""
+    if len(items) >= READ_MIN_FILES:
+        return READ_CHUNK, READ_MIN_FILES
+    total = 0
+    for item in items:
+        if isinstance(item, Found) and item.ospath != STDIN:
+            with contextlib.suppress(OSError):  # gone or unreadable: reading will say so
+                total += os.stat(item.ospath).st_size
+    if total >= READ_PARALLEL_BYTES:
+        return READ_SMALL_CHUNK, 2
+    return READ_CHUNK, READ_MIN_FILES
 
 
 def _read_parse(
@@ -221,8 +254,7 @@ def find_stories_in(
     """Link and cluster the corpus' articles into stories; with ``state`` (the store the
     corpus was loaded from), reuse or extend the links of the last run, record the stories and
     say which are new or grew since the last run."""
-    from .cluster import cluster
-    from .match import find_links
+    from .levels import find_links, stories_at
 
     if state is not None:
         from .store.incremental import find_stories_stored
@@ -231,6 +263,6 @@ def find_stories_in(
     tick = progress or _quiet
     links = find_links(corpus.articles, settings, progress)
     tick("cluster", 0, 0)
-    stories = cluster(corpus.articles, links, settings)
-    tick("cluster", len(stories), len(stories))
-    return Result(corpus, links, stories)
+    result = Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))
+    tick("cluster", len(result.stories), len(result.stories))
+    return result

@@ -21,6 +21,9 @@ SHINGLE_RANGE = (2, 12)
 #: every pair sharing a common word would link
 THRESHOLD_RANGE = (0.01, 1.0)
 
+#: what a story can be, finest first (see newsdedup.levels)
+LEVELS = ("copy", "event", "storyline")
+
 #: the article fields a scraper export's keys can be mapped to with ``--field NAME=KEY``
 FIELD_NAMES = ("title", "text", "date", "url", "source", "author")
 
@@ -44,6 +47,10 @@ class Settings:
     # reuters-2017 (README "Story options": 0.12 gives METER F1 0.94, 0.15 0.92, 0.2 0.89)
     threshold: float = 0.12
     window_days: int = 1  # one event's reports fall within a day (its morning-after papers)
+    # what a story is: "copy" (text reuse), "event" (one event's reports in any form) or
+    # "storyline" (an event and its reactions and next steps); copies nest in events, events in
+    # storylines. "event" by default: precision first (see the README's story levels)
+    level: str = "event"
     # processes for reading and sketching; 0: one per core. The library's default is 1: it does
     # not fork worker processes inside a caller's process (a notebook, a server, a test run)
     # unless asked; the command line asks for one per core (its --jobs defaults to 0)
@@ -59,6 +66,8 @@ class Settings:
         lo_t, hi_t = THRESHOLD_RANGE
         if not lo_t <= self.threshold <= hi_t:
             raise SettingError("threshold", f"must be between {lo_t} and {hi_t}")
+        if self.level not in LEVELS:
+            raise SettingError("level", f"must be one of {', '.join(LEVELS)}")
         if self.types not in ("articles", "all"):
             raise SettingError("types", "must be 'articles' or 'all'")
         if self.jobs < 0:

@@ -30,6 +30,7 @@ import numpy as np
 
 from .arrays import segment_sums, unique, unique_first_counts
 from .model import Article
+from .normalise import label_run
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -568,9 +569,11 @@ def _features(articles: list[Article], shingle_size: int) -> FeatureTable:
     words: list[str] = []  # every token of the range, in order, a _CUT after each sentence
     art_sents: list[int] = []  # sentences of each article (with or without words)
     heads: list[list[str]] = []  # tokens of a headline given in the header
+    labels: list[bool] = []  # per sentence: a row of link labels or separators (never a passage)
     for art in articles:
         sents = [sent for para in art.body for sent in sentences(para)]
         art_sents.append(len(sents))
+        labels.extend(label_run(sent) for sent in sents)
         if any(_CUT in sent for sent in sents):  # the text holds the mark itself
             for sent in sents:
                 words.extend(tokens(sent))
@@ -599,7 +602,9 @@ def _features(articles: list[Article], shingle_size: int) -> FeatureTable:
     art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
     art_len = np.bincount(art_of_sent, weights=slen, minlength=len(articles)).astype(np.int64)
     shingles = _segment_shingles(hashes, art_len, shingle_size)
-    long = slen >= PASSAGE_MIN_TOKENS
+    # a passage is a sentence of words: a menu, a breadcrumb or a footer's row of links is
+    # long enough but says nothing two articles could share as evidence
+    long = (slen >= PASSAGE_MIN_TOKENS) & ~np.asarray(labels, dtype=bool)[has_words]
     sent_sets = _segment_shingles(hashes, np.where(long, slen, 0), PASSAGE_SHINGLE, skip=slen)
     is_term = np.fromiter(map(_is_term, vocab), dtype=bool, count=len(vocab))
     w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, is_term, len(vocab))

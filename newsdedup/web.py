@@ -11,13 +11,16 @@ Nothing here raises past its caller for a bad record: containers return a list o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import re
 import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -45,13 +48,55 @@ _HTML_EARLY = re.compile(r"<(?:head|body)\b[^<>]{0,2000}>", re.IGNORECASE)
 # how far into a file the page structure must show: saved pages open with it; a text file that
 # quotes a tag further down is still text
 _SNIFF = 2048
+# what a saved page may carry before its <html>: comments, scripts, styles and a title
+# (whatever their length) and empty tags of the head; a text file opens with none of them
+_PREAMBLE_BLOCK = re.compile(r"<(!--|(?:script|style|noscript|title)\b)", re.IGNORECASE)
+_PREAMBLE_TAG = re.compile(r"<(?:meta|link|base)\b[^<>]{0,2000}>", re.IGNORECASE)
+#: blocks skipped before the page's structure is looked for (a page opens with a few; a
+#: text of thousands of comments is not a page)
+_PREAMBLE_MAX = 1000
+
+
+def _skip_preamble(text: str) -> str:
+    """``text`` after its leading comments, scripts, styles and head tags (plain searches:
+    linear, whatever their length)."""
+    pos = 0
+    lower: str | None = None
+    for _ in range(_PREAMBLE_MAX):
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("<?xml", pos):
+            end = text.find(">", pos)
+        elif m := _PREAMBLE_BLOCK.match(text, pos):
+            lower = lower if lower is not None else text.lower()
+            tag = m.group(1).lower()
+            close = "-->" if tag == "!--" else f"</{tag}"
+            end = lower.find(close, m.end())
+            if end >= 0 and tag != "!--":
+                end = lower.find(">", end)
+            elif end >= 0:
+                end += 2
+        elif m := _PREAMBLE_TAG.match(text, pos):
+            end = m.end() - 1
+        else:
+            break
+        if end < 0:
+            return ""
+        pos = end + 1
+    return text[pos:]
 
 
 def looks_like_html(text: str) -> bool:
     """A web page, whatever the file's name: it opens with a doctype or ``<html>``, or has a
-    ``<head>``/``<body>`` tag near the start."""
+    ``<head>``/``<body>`` tag near the start, after any comments, scripts and styles (a saved
+    page may open with long ones)."""
     head = text[:_SNIFF].lstrip()
-    return bool(_HTML_START.match(head) or _HTML_EARLY.search(head))
+    if _HTML_START.match(head) or _HTML_EARLY.search(head):
+        return True
+    if not head.startswith("<"):
+        return False
+    rest = _skip_preamble(text)[:_SNIFF]
+    return bool(_HTML_START.match(rest) or _HTML_EARLY.search(rest))
 
 
 def container_kind(name: str) -> str | None:
@@ -81,6 +126,7 @@ _EXTRACT_OPTIONS: dict[str, Any] = {
 # htmldate through trafilatura: the original publication date (not an update, not the crawl),
 # searched in the page's declarations first and in its text and URL if they say nothing
 _DATE_OPTIONS: dict[str, Any] = {"original_date": True, "extensive_search": True}
+_QUICK_DATE_OPTIONS: dict[str, Any] = {**_DATE_OPTIONS, "extensive_search": False}
 
 
 def html_document(
@@ -98,45 +144,42 @@ def html_document(
 ) -> Document:
     """A page's article text and metadata (each field with its provenance) as a Document.
 
-    ``text`` is the decoded page with control characters already removed. If trafilatura finds
-    no article, the page's tags are stripped instead (said in ``encoding_note``)."""
+    ``text`` is the decoded page with control characters already removed. The page is parsed
+    once: its site, headline, article and date are all read from that one tree. If trafilatura
+    finds no article, the page's tags are stripped instead (said in ``encoding_note``)."""
     from .ingest import clean_controls, strip_markup, to_paragraphs
 
     meta: dict[str, Field] = {}
-    extracted = _extract(text, url)
+    tree = _parse(text)
+    site = page_site(tree, text, url) if tree is not None else None
+    extracted = _extract(tree, url) if tree is not None else None
     if extracted is not None and extracted.get("text"):
-        body = clean_controls(str(extracted["text"]))
+        body = _unescape(clean_controls(str(extracted["text"])))
         # each line a paragraph, its white space runs as one space
         paragraphs = [p for p in (" ".join(ln.split()) for ln in body.split("\n")) if p]
         note = encoding_note
-        provenance = extracted.get("_provenance", {})
-        title = _value(extracted.get("title"))
-        if title and paragraphs and paragraphs[0] == title:
-            paragraphs = paragraphs[1:]  # the page's heading, already the headline
-        if title:
-            meta["headline"] = Field(title, provenance.get("title", "html:title"), title)
+        headline = page_headline(tree, _value(extracted.get("title")), site)
+        if headline is not None:
+            meta["headline"] = headline
+            if paragraphs and _squash(paragraphs[0]) == _squash(headline.value or ""):
+                paragraphs = paragraphs[1:]  # the page's heading, already the headline
         author = _value(extracted.get("author"))
         if author:
             meta["byline"] = Field(author, "html:author", author)
         date = _value(extracted.get("date"))
         if date:
             meta["date"] = Field(date, "html:htmldate", "htmldate: original publication date")
-        page_url = _value(extracted.get("url")) or url
-        site = _value(extracted.get("sitename"))
-        host = _host(page_url)
-        if site and site != host:
-            meta["outlet"] = Field(site, "html:sitename", site)
-        elif host:
-            meta["outlet"] = Field(host, "html:url", page_url)
     else:
         stripped, _ = strip_markup(text)
         paragraphs = to_paragraphs(stripped)
         note = f"{encoding_note}; no article found by trafilatura: tags stripped"
-        date = _htmldate(text)
+        date = _htmldate(tree if tree is not None else text)
         if date:
             meta["date"] = Field(date, "html:htmldate", "htmldate: original publication date")
-        if host := _host(url):
-            meta["outlet"] = Field(host, "html:url", url)
+        if tree is not None and (headline := page_headline(tree, None, site)) is not None:
+            meta["headline"] = headline
+    if site is not None:
+        meta["outlet"] = site.field
     if "date" not in meta and fallback_date is not None:
         meta["date"] = fallback_date
     if not paragraphs:
@@ -152,7 +195,24 @@ def html_document(
         paragraphs=paragraphs,
         mtime=mtime,
         meta=meta,
+        site=(site.host or "") if site is not None else "",  # "": a page of an unknown site
     )
+
+
+# an extractor's escapes (trafilatura writes a table cell's pipe as "\|") and a tag that got
+# through as text ("<MAP NAME=…>", "</AREA>"): a reader sees neither
+_ESCAPE = re.compile(r"\\([|*_#`\[\]\\])")
+_LEFT_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,2000})?/?>|<!--.{0,2000}?-->")
+
+
+def _unescape(text: str) -> str:
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    if "<" in text:
+        from .ingest import strip_markup
+
+        text = _LEFT_TAG.sub("", strip_markup(text)[0]) if _LEFT_TAG.search(text) else text
+    return text
 
 
 def _value(raw: object) -> str | None:
@@ -164,42 +224,452 @@ def _value(raw: object) -> str | None:
     return text or None
 
 
+#: the labels a host may carry in front of its site's name: the same site on the web, mobile
+#: and accelerated pages
+_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+
+
 def _host(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        host = urlsplit(url.strip()).hostname
+        parts = urlsplit(url.strip())
+        host = parts.hostname
     except ValueError:
         return None
-    if not host:
+    if not host or "." not in host:
         return None
-    return host[4:] if host.startswith("www.") else host
+    if host == "web.archive.org":  # an archived copy: the site is the one archived
+        m = re.match(r"/web/[0-9a-z_]{1,40}/(https?://.{1,2000})", parts.path, re.IGNORECASE)
+        return _host(m.group(1)) if m else host
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
 
 
-def _extract(text: str, url: str | None) -> dict[str, Any] | None:
-    """trafilatura's article and metadata, with where the title came from (None if no page)."""
-    import trafilatura
+# ---------------------------------------------------------------------------------------------
+# a page's site
+
+
+@dataclass(frozen=True)
+class Site:
+    """Who published a page: its outlet field (a name, or the host when the page names none)
+    and the host (the key that ties the pages of one site together across a run)."""
+
+    field: Field
+    host: str | None
+
+
+#: hosts a page links to that are never its own site: social networks, link shorteners, share
+#: buttons, ad, analytics and CDN hosts, licences, blog platforms
+_NOT_SITES = frozenset(
+    [
+        "facebook.com",
+        "twitter.com",
+        "x.com",
+        "instagram.com",
+        "youtube.com",
+        "youtu.be",
+        "linkedin.com",
+        "pinterest.com",
+        "reddit.com",
+        "tiktok.com",
+        "whatsapp.com",
+        "telegram.me",
+        "t.me",
+        "t.co",
+        "bit.ly",
+        "amzn.to",
+        "goo.gl",
+        "ow.ly",
+        "tinyurl.com",
+        "google.com",
+        "doubleclick.net",
+        "googleadservices.com",
+        "googlesyndication.com",
+        "addtoany.com",
+        "addthis.com",
+        "sharethis.com",
+        "disqus.com",
+        "gravatar.com",
+        "wp.com",
+        "wordpress.com",
+        "wordpress.org",
+        "blogger.com",
+        "creativecommons.org",
+        "cloudfront.net",
+        "akamaihd.net",
+        "fastly.net",
+        "apple.com",
+        "play.google.com",
+        "feedburner.com",
+        "flickr.com",
+        "tumblr.com",
+        "vimeo.com",
+        "mailchi.mp",
+        "amazon.com",
+        "github.com",
+        "archive.org",
+        "w3.org",
+        "schema.org",
+    ]
+)
+# a link host names the site when at least this many links go there (two could be a credit
+# and a source) and at least half the page's counted links (a page links home more than away)
+_LINKS_MIN = 3
+_LINKS_SHARE = 0.5
+# the second-level labels under which a site's own name is one label further down
+# (news.bbc.co.uk's site is bbc.co.uk, not co.uk)
+_SECOND_LEVEL = frozenset(
+    ["co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go", "gob", "nic"]
+)
+# a site name is a few words; a longer og:site_name is a tag line or a sentence
+_NAME_MAX_WORDS = 8
+_NAME_MAX_CHARS = 60
+_SEPARATORS = re.compile(r"\s+(?:[|·•»«:~/]|::|[-–—]{1,2})\s+")
+_HOSTLIKE = re.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,12})/?$", re.I)
+_WWW_HOST = re.compile(r"\b(?:https?://)?www\.((?:[a-z0-9-]+\.)+[a-z]{2,12})\b", re.I)
+_COPYRIGHT = re.compile(r"©|\(c\)|\bcopyright\b|\ball rights reserved\b", re.I)
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{1,5}\)(\S{1,2000})\s*-->", re.I)
+
+
+def site_key(host: str) -> str:
+    """The registered part of a host: ``news.bbc.co.uk`` → ``bbc.co.uk``, ``link.springer.com``
+    → ``springer.com`` (without a suffix list: a two-letter country code under one of
+    _SECOND_LEVEL takes one more label)."""
+    labels = host.split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+def site_name(raw: str | None) -> str | None:
+    """A site's name as declared (``og:site_name``, a JSON-LD publisher): its tag line cut off
+    (``WSVN 7News | Miami News, Weather`` → ``WSVN 7News``), a URL or host given as the name
+    made a host, and None for what is no name (a copyright line, a sentence)."""
+    value = _value(raw)
+    if not value or _COPYRIGHT.search(value):
+        return None
+    if m := _HOSTLIKE.match(value):
+        return _host("http://" + m.group(1))
+    if m := _WWW_HOST.search(value):  # "News and Opinion on www.example.com"
+        return _host("http://" + m.group(1))
+    name = _SEPARATORS.split(value, maxsplit=1)[0].strip(" -–—|:")
+    if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
+        return None
+    return name if any(c.isalpha() for c in name) else None
+
+
+def _meta(tree: Any, xpath: str) -> str | None:
+    for value in tree.xpath(xpath):
+        if text := _value(value):
+            return text
+    return None
+
+
+#: JSON-LD objects looked at in one page: a page's blocks hold dozens; a pathological one is
+#: not walked to its end
+_LD_MAX_OBJECTS = 5000
+
+
+def _json_ld(tree: Any) -> list[dict[str, Any]]:
+    """Every object of the page's JSON-LD blocks, nested ones included, in document order."""
+    out: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            value = json.loads(script)
+        except (ValueError, RecursionError):
+            continue
+        stack = [value]
+        while stack and len(out) < _LD_MAX_OBJECTS:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                out.append(item)
+                stack.extend(reversed([v for v in item.values() if isinstance(v, dict | list)]))
+    return out
+
+
+def _publisher(tree: Any) -> str | None:
+    """The name of the publisher the page's JSON-LD gives (a reference by ``@id`` followed)."""
+    objects = _json_ld(tree)
+    named = {
+        o["@id"]: o["name"]
+        for o in objects
+        if isinstance(o.get("@id"), str) and isinstance(o.get("name"), str)
+    }
+    for obj in objects:
+        pub = obj.get("publisher")
+        for one in pub if isinstance(pub, list) else [pub]:
+            raw = one
+            if isinstance(one, dict):
+                ref = one.get("@id")
+                raw = one.get("name") or (named.get(ref) if isinstance(ref, str) else None)
+            if isinstance(raw, str) and (name := site_name(raw)):
+                return name
+    return None
+
+
+def _title(tree: Any) -> str | None:
+    return _meta(tree, "//head//title//text()|//title//text()")
+
+
+def _og_title(tree: Any) -> str | None:
+    return _meta(tree, '//meta[@property="og:title" or @name="og:title"]/@content')
+
+
+def title_parts(title: str) -> list[str]:
+    """A ``<title>`` cut at its separators (``Headline | Section | Site``)."""
+    return [p.strip() for p in _SEPARATORS.split(title) if p.strip()]
+
+
+def _title_suffix(tree: Any, headline: str | None) -> str | None:
+    """The site's part of the ``<title>``: a host at its start or end, else what is left when
+    the headline is taken out, else its last part when that is short (five words: a site's
+    name) and the rest is longer."""
+    title = _title(tree)
+    if not title:
+        return None
+    parts = title_parts(title)
+    if len(parts) < 2:
+        return None
+    for part in (parts[-1], parts[0]):  # a host as the title's first or last part
+        if _HOSTLIKE.match(part):  # ("CNN.com - Headline", "Headline | example.com")
+            return site_name(part)
+    head = _squash(headline or "")
+    if head:
+        rest = [p for p in parts if _squash(p) not in head]
+        if len(rest) == 1 and _squash(rest[0]) != head:
+            return site_name(rest[0])
+        return None
+    last = parts[-1]
+    # five words: "The Times of India"; the headline before it is longer than the name
+    if len(last.split()) <= 5 and len(" ".join(parts[:-1])) > len(last):
+        return site_name(last)
+    return None
+
+
+def _link_host(tree: Any) -> str | None:
+    """The host the page's own links point to most, if it is most of them (ad, social and
+    CDN hosts left out)."""
+    counts: Counter[str] = Counter()
+    hosts: dict[str, Counter[str]] = defaultdict(Counter)
+    for href in tree.xpath("//a/@href"):
+        if not href.startswith(("http://", "https://", "//")):
+            continue
+        host = _host(href if not href.startswith("//") else "http:" + href)
+        if host is None:
+            continue
+        key = site_key(host)
+        if key in _NOT_SITES or host in _NOT_SITES:
+            continue
+        counts[key] += 1
+        hosts[key][host] += 1
+    if not counts:
+        return None
+    (key, n), *_ = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if n < _LINKS_MIN or n < _LINKS_SHARE * sum(counts.values()):
+        return None
+    # the key's most linked host (ties: the shorter, then in order): "bbc.co.uk", not "m.bbc…"
+    return min(hosts[key].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+
+def page_site(tree: Any, text: str, url: str | None = None) -> Site | None:
+    """Who published the page, from the page itself, in this order: ``og:site_name``, the
+    JSON-LD publisher, the host of the canonical URL or ``og:url`` (or of ``url``, where an
+    archive says it was fetched), a browser's ``saved from url=`` comment, the ``<title>``'s
+    site part, then the host most of its links point to. Never a copyright line or a headline.
+    The site's host (the key of one name per site) is where an archive fetched the page, else
+    the canonical URL's, ``og:url``'s, the comment's or the links' host.
+    None if the page says nothing (the folder may name it later)."""
+    # the page's own address: its canonical link, else the base its relative links resolve to
+    canonical = _meta(tree, '//link[@rel="canonical"]/@href|//base/@href')
+    og_url = _meta(tree, '//meta[@property="og:url" or @name="og:url"]/@content')
+    saved = _SAVED_FROM.search(text, 0, 4096)
+    saved_url = saved.group(1) if saved else None
+    # where an archive fetched the page is where it came from; else what the page says
+    host = next(
+        (h for u in (url, canonical, og_url, saved_url) if (h := _host(u)) is not None), None
+    )
+    if host is None:
+        host = _link_host(tree)
+    raw = _meta(tree, '//meta[@property="og:site_name" or @name="og:site_name"]/@content')
+    if name := site_name(raw):
+        return Site(Field(name, "html:sitename", raw), host if "." not in name else name)
+    if name := _publisher(tree):
+        return Site(Field(name, "html:json-ld:publisher", name), host)
+    for source, value in (("html:url", url), ("html:url", canonical), ("html:url", og_url)):
+        if h := _host(value):
+            return Site(Field(h, source, value), h)
+    if saved_url and (h := _host(saved_url)):
+        return Site(Field(h, "html:saved-from", saved.group(0) if saved else None), h)
+    title = _title(tree)
+    # the links' host, when there is one, must agree with the title's site part: a title's
+    # last part may be a place or a section ("… | Nassau / Paradise Island, Bahamas")
+    if (name := _title_suffix(tree, _og_title(tree))) and (
+        host is None or _is_site_part(name, Site(Field(host), host))
+    ):
+        return Site(Field(name, "html:title-suffix", title), host)
+    if host is not None:
+        return Site(Field(host, "html:links", "the host most of the page's links point to"), host)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# a page's headline
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, in lower case: names and hosts compared (``Jamaica Gleaner``,
+    ``jamaica-gleaner.com``)."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+def _is_site_part(part: str, site: Site | None) -> bool:
+    """Is a part of a title the site's name or host (``BBC News``, ``nationnews.com``)?"""
+    if site is None:
+        return False
+    p = _squash(part)
+    if not p:
+        return True  # a separator left alone
+    names = {_squash(site.field.value or "")}
+    if site.host:
+        names.add(_squash(site.host))
+        names.add(_squash(site.host.rsplit(".", 1)[0]))  # the host without its top level
+    names.discard("")
+    # the part is the name, or a longer form of it ("NationNews Barbados"), or the name is
+    # within the host ("Jamaica Gleaner" in jamaica-gleaner.com)
+    return any(p == n or p.startswith(n) or (len(p) >= 4 and p in n) for n in names)
+
+
+def _is_site_name(text: str, site: Site | None) -> bool:
+    """Is ``text`` the site's name or host itself (a title that names only the site)?"""
+    if site is None:
+        return False
+    names = {site.field.value or "", site.host or ""}
+    if site.host:
+        names.add(site.host.rsplit(".", 1)[0])
+    return _squash(text) in {_squash(n) for n in names} - {""}
+
+
+def strip_site(title: str, site: Site | None) -> str:
+    """``title`` without the site's name at its end or start (``Headline - BBC News``)."""
+    declared = site.field.evidence if site is not None else None
+    if declared and len(title) > len(declared) + 3 and title.endswith(declared):
+        # the site's whole declared name, tag line and all ("… - My Daily Magazine - Art, …")
+        title = title[: -len(declared)].rstrip(" |·•»«:~/-–—")
+    parts = title_parts(title)
+    if len(parts) < 2:
+        return title
+    start, end = 0, len(parts)
+    while end - start > 1 and _is_site_part(parts[end - 1], site):
+        end -= 1
+    while end - start > 1 and _is_site_part(parts[start], site):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title
+    # cut the original text, so separators inside the headline ("Letters: A | B") stay
+    kept = title
+    for part in parts[end:]:
+        kept = kept[: kept.rfind(part)]
+    for part in parts[:start]:
+        kept = kept[kept.find(part) + len(part) :]
+    return kept.strip(" |·•»«:~/-–—") or title
+
+
+def page_headline(tree: Any, extracted: str | None, site: Site | None) -> Field | None:
+    """The title a reader would give the article: the page's title (Open Graph, the
+    extractor's, the ``<title>``, the first ``<h1>``) without the site's name, and never markup,
+    separators, a prompt or a byline (a candidate that is one is passed over)."""
+    from .normalise import plausible_headline
+
+    candidates = [
+        ("html:og:title", _og_title(tree)),
+        (_title_source(tree), extracted),
+        ("html:title", _title(tree)),
+        ("html:h1", _meta(tree, "//h1//text()")),
+    ]
+    best: Field | None = None
+    for source, raw in candidates:
+        if not raw:
+            continue
+        head = strip_site(raw, site)
+        if not plausible_headline(head) or _is_site_name(head, site):
+            continue
+        field = Field(head, source, raw)
+        # one word is a label or a system's name ("escenic", "Home"): a longer candidate wins
+        if len(head.split()) >= 2:
+            return field
+        best = best or field
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# the article
+
+
+def _parse(text: str) -> Any:
+    """The page's lxml tree (None if it has none), parsed once for all that is read from it."""
     from trafilatura.utils import load_html
 
-    tree = load_html(text)
-    if tree is None:
-        return None
-    provenance = {"title": _title_source(tree)}
     try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            date_extraction_params=dict(_DATE_OPTIONS),
-            **_EXTRACT_OPTIONS,
-        )
+        return load_html(text)
+    except Exception:  # lxml on a page it cannot read: the page's tags are stripped instead
+        return None
+
+
+def _extract(tree: Any, url: str | None) -> dict[str, Any] | None:
+    """trafilatura's article and metadata from the page's tree (None if it finds none)."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, **_EXTRACT_OPTIONS)
     except Exception:  # a bug in the extractor on an odd page: fall back to tag stripping
         return None
     if doc is None:
         return None
-    out = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    out["_provenance"] = provenance
+    out: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    if out.get("text"):
+        out.update(_metadata(tree, url))
     return out
+
+
+def _metadata(tree: Any, url: str | None) -> dict[str, str | None]:
+    """The page's title, author and date as trafilatura's metadata step finds them, and only
+    those (its categories, tags, licence and site name cost a third of its time, and the site
+    is read by :func:`page_site`). Works on the one tree: trafilatura and htmldate copy what
+    they prune."""
+    from htmldate import find_date
+    from trafilatura.metadata import (
+        examine_meta,
+        extract_author,
+        extract_meta_json,
+        extract_title,
+        extract_url,
+    )
+
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # one word: a handle, not a byline
+        meta.author = None
+    # the extractor's JSON-LD reader on odd data: the meta tags stay
+    with contextlib.suppress(Exception):
+        meta = extract_meta_json(tree, meta)
+    title = meta.title or extract_title(tree)
+    author = meta.author or extract_author(tree)
+    page_url = meta.url or extract_url(tree, url)
+    try:
+        # the page's declarations and the usual patterns first; the extensive search (text,
+        # free-form dates through dateparser, which costs a second to start) only if they
+        # find nothing
+        date = find_date(tree, url=page_url, **_QUICK_DATE_OPTIONS) or find_date(
+            tree, url=page_url, **_DATE_OPTIONS
+        )
+    except Exception:  # htmldate on an odd page: no date rather than no article
+        date = None
+    return {"title": title, "author": author, "date": date}
 
 
 def _title_source(tree: Any) -> str:
@@ -214,11 +684,11 @@ def _title_source(tree: Any) -> str:
     return "html:title"
 
 
-def _htmldate(text: str) -> str | None:
+def _htmldate(page: Any) -> str | None:
     try:
         from htmldate import find_date
 
-        return find_date(text, **_DATE_OPTIONS)
+        return find_date(page, **_DATE_OPTIONS)
     except Exception:  # htmldate on an unparsable page: no date rather than no article
         return None
 

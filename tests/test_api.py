@@ -46,7 +46,7 @@ def test_enums_keep_the_strings_of_the_output_formats() -> None:
     assert json.dumps({"kind": LinkKind.SAME_FACTS}) == '{"kind": "same facts"}'
     assert f"{FieldSource.INFERRED}" == "inferred"
     assert {k.value for k in LinkKind} == {
-        "reprint", "shared passages", "same facts", "flash", "same slug",
+        "reprint", "shared passages", "same facts", "flash", "same slug", "same event", "shared background", "same storyline",
     }  # fmt: skip
 
 

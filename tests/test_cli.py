@@ -16,7 +16,7 @@ from .conftest import ROOT, SAMPLES, newsdedup_exe, run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
 runner = CliRunner()
-SUMMARY = "newsdedup: 15 articles, 7 stories, 5 with more than one article, 1 passed over\n"
+SUMMARY = "newsdedup: 15 articles, 8 stories, 5 with more than one article, 1 passed over\n"
 
 
 def test_version() -> None:
@@ -43,7 +43,7 @@ def test_skipped_input_exit_1_and_run_completes(tmp_path: Path) -> None:
     r = run_cli("clusters", "-f", "json", "--glob", "*.txt", str(SAMPLES), str(tmp_path))
     assert r.returncode == 1
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["skipped"] == [{"path": str(tmp_path / "empty.txt"), "reason": "empty file"}]
     assert len(doc["articles"]) == 15
     assert f"newsdedup: {tmp_path / 'empty.txt'}: skipped: empty file" in r.stderr

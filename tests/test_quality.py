@@ -1,7 +1,10 @@
-"""Quality gate: pinned floors on the labelled dev corpus. Lowering a floor is a visible act.
+"""Quality gates: pinned floors on the labelled dev corpora. Lowering a floor is a visible act.
 
-Measured when pinned (newsdedup clusters ../shared/data/meter-dev, scored by
-../shared/eval/score.py): pairwise F1 0.939, ARI 0.938.
+Measured when pinned (issue 23, story levels; scripts/eval_levels.py prints them all):
+meter-dev at storyline pairwise F1 0.931, ARI 0.930; at event F1 0.798; reuters-2017 at event
+precision 0.846, recall 0.524; bbc-2005 at event 0.852 / 0.767. The plain baseline
+(../shared/eval/baseline.py) gets meter-dev F1 0.65, reuters-2017 0.587 / 0.440 and bbc-2005
+0.787 / 0.778.
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 
-FLOOR_PAIR_F1 = 0.93
-FLOOR_ARI = 0.93
+# storyline: METER's labels group a story's reactions with it (the issue asks 0.94: not met,
+# the trial's and the band's other days join their storyline, which METER files apart)
+FLOOR_PAIR_F1 = 0.925
+FLOOR_ARI = 0.925
+FLOOR_EVENT_F1 = 0.78  # event: METER's same-day reactions are other events (the issue asks 0.8)
 
 
 def _score_module(data: Path):
@@ -24,13 +32,14 @@ def _score_module(data: Path):
     return mod
 
 
-def test_meter_quality_floor(data: Path) -> None:
+@pytest.mark.parametrize("level", ["storyline", "event"])
+def test_meter_quality_floor(data: Path, level: str) -> None:
     root = data / "meter-dev"
     gold = {}
     for line in (root / "labels.tsv").read_text().splitlines()[1:]:
         path, story = line.split("\t")
         gold[path] = story
-    s = Settings()
+    s = Settings(level=level)
     result = find_stories_in(load([str(root)], s), s)
     pred = {}
     for st in result.stories:
@@ -40,22 +49,28 @@ def test_meter_quality_floor(data: Path) -> None:
                 pred[rel] = ("story", st.id)
     assert len(pred) == len(gold) == 663
     scores = _score_module(data).scores(gold, pred)
-    print(f"meter-dev pair_f1={scores['pair_f1']:.4f} ari={scores['ari']:.4f}")
-    assert scores["pair_f1"] >= FLOOR_PAIR_F1, scores
-    assert scores["ari"] >= FLOOR_ARI, scores
+    print(f"meter-dev {level} pair_f1={scores['pair_f1']:.4f} ari={scores['ari']:.4f}")
+    if level == "storyline":
+        assert scores["pair_f1"] >= FLOOR_PAIR_F1, scores
+        assert scores["ari"] >= FLOOR_ARI, scores
+    else:
+        assert scores["pair_f1"] >= FLOOR_EVENT_F1, scores
 
 
-def test_seed_pair_gate(data: Path) -> None:
-    s = Settings()
+@pytest.mark.parametrize("level", ["copy", "event", "storyline"])
+def test_seed_pair_gate(data: Path, level: str) -> None:
+    s = Settings(level=level)
     result = find_stories_in(load([str(data / "seeds")], s), s)
     assert [len(st.members) for st in result.stories] == [2]
 
 
-# reuters-2017 (issue 12): topic-dense wire copy judged pair by pair. Measured when pinned:
-# precision 0.430, recall 0.440 (37 of 84 same-story pairs); the run-only term weights gave
-# 0.289 / 0.571. The issue's target (0.8 / 0.75) is not met.
-FLOOR_R17_PRECISION = 0.41
-FLOOR_R17_RECALL = 0.42
+# reuters-2017 and bbc-2005: topic-dense news judged pair by pair (S same event), scored at the
+# default level, event. Issue 23's targets: reuters-2017 P >= 0.75 at R >= 0.5 (met: 0.846 /
+# 0.524); bbc-2005 P >= 0.85 at R >= 0.7 (met: 0.852 / 0.767).
+FLOOR_R17_PRECISION = 0.82
+FLOOR_R17_RECALL = 0.50
+FLOOR_BBC_PRECISION = 0.83
+FLOOR_BBC_RECALL = 0.74
 
 
 def _pair_scores(
@@ -80,8 +95,7 @@ def _pair_scores(
     return same / max(1, same + different), found / max(1, len(wanted))
 
 
-def test_reuters_2017_gate(data: Path) -> None:
-    root = data / "reuters-2017"
+def _judged_run(root: Path) -> tuple[dict[frozenset[str], str], dict[str, str], set[str]]:
     labels: dict[frozenset[str], str] = {}
     for line in (root / "pairs.tsv").read_text().splitlines()[1:]:
         a, b, label = line.split("\t")[:3]
@@ -97,6 +111,20 @@ def test_reuters_2017_gate(data: Path) -> None:
             story[key] = st.id
             if art.date.source == "header":
                 dated.add(key)
+    return labels, story, dated
+
+
+def test_bbc_2005_gate(data: Path) -> None:
+    labels, story, _ = _judged_run(data / "bbc-2005")
+    assert len(story) == 1253
+    p, r = _pair_scores(labels, story)
+    print(f"bbc-2005 precision={p:.3f} recall={r:.3f}")
+    assert p >= FLOOR_BBC_PRECISION
+    assert r >= FLOOR_BBC_RECALL
+
+
+def test_reuters_2017_gate(data: Path) -> None:
+    labels, story, dated = _judged_run(data / "reuters-2017")
     assert len(story) == 532
     p, r = _pair_scores(labels, story)
     pd, rd = _pair_scores(labels, story, dated)

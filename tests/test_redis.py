@@ -159,7 +159,7 @@ def test_new_only_stats_and_prune(redis_server: RedisServer, tmp_path: Path) -> 
         "reuters-00032.txt", "reuters-00055.txt",
     ]  # fmt: skip
     stats = json.loads(run_cli("index", "stats", "--index", url, "-f", "json").stdout)
-    assert stats["articles"] == 15 and stats["stories"] == 7 and stats["runs"] == 2
+    assert stats["articles"] == 15 and stats["stories"] == 8 and stats["runs"] == 2
     r = run_cli("index", "prune", "--older-than", "365d", "--as-of", "1988-01-01", "--index", url)
     assert r.returncode == 0 and "pruned 0 article(s) dated before 1987-01-01" in r.stderr
     r = run_cli("index", "prune", "--older-than", "1y", "--as-of", "1990-01-01", "--index", url)

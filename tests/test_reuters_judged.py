@@ -35,10 +35,11 @@ from .conftest import need_shared
 FIXTURE = Path(__file__).parent / "data" / "reuters_dev_judged.tsv"
 
 # Floors a little below what the code achieved when pinned; raise them as the matcher improves.
-FLOOR_S_JOINED = 0.69  # measured 0.722 (0.361 before headline slots and flash links)
-FLOOR_D_APART = 0.21  # measured 0.242 (0.045 before)
+# At the default level, event (issue 23: judged-different pairs together <= 10%, not met: 37%)
+FLOOR_S_JOINED = 0.72  # measured 0.750 (0.722 before story levels, 0.361 before flash links)
+FLOOR_D_APART = 0.60  # measured 0.627 (0.242 before story levels, 0.045 before)
 FLOOR_JUDGED_RIGHT = (
-    0.18  # measured 0.213 (0.182 before): base-member pairs of the judged stories that are S
+    0.33  # measured 0.353 (0.213 before levels): base-member pairs of the judged stories that are S
 )
 
 

@@ -224,7 +224,7 @@ def test_index_stats_and_prune_on_a_local_state(tmp_path: Path) -> None:
     assert (stats["engine"], stats["articles"], stats["stories"], stats["runs"]) == (
         "sqlite",
         15,
-        7,
+        8,
         1,
     )
     assert stats["first_day"] == "1987-02-26"

@@ -66,7 +66,7 @@ def test_no_donation_appeal_in_any_format(data: Path) -> None:
 def test_json_schema_and_passages(data: Path) -> None:
     r = run_cli("timeline", "-f", "json", str(data / "seeds"))
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1 and doc["command"] == "timeline" and doc["skipped"] == []
+    assert doc["schema_version"] == 2 and doc["command"] == "timeline" and doc["skipped"] == []
     (story,) = doc["stories"]
     assert story["date"] == "2024-04-09" and story["size"] == 2
     shared = [p for p in story["passages"] if len(p["sources"]) == 2]
@@ -78,7 +78,7 @@ def test_json_schema_and_passages(data: Path) -> None:
 def test_dups_only_and_date_filters() -> None:
     lines = run_cli("timeline", "--brief", *SAMPLES_ARGS).stdout.splitlines()
     dups = run_cli("timeline", "--brief", "--dups-only", *SAMPLES_ARGS).stdout.splitlines()
-    assert len(lines) == 7 and len(dups) == 5
+    assert len(lines) == 8 and len(dups) == 5
     assert all(" 1×" not in ln for ln in dups)
     recent = run_cli(
         "timeline", "--brief", "--since", "1999-01-01", *SAMPLES_ARGS

@@ -117,7 +117,7 @@ def test_config_file_sets_defaults_and_is_checked(tmp_path: Path) -> None:
     r = run_cli("clusters", "--config", str(cfg), "samples")
     assert r.returncode == 0 and json.loads(r.stdout.splitlines()[0])["story"]
     r = run_cli("timeline", "--config", str(cfg), "samples")
-    assert r.returncode == 0 and len(r.stdout.splitlines()) == 7  # brief: a line per story
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 8  # brief: a line per story
     r = run_cli("clusters", "--config", str(cfg), "-f", "tsv", "samples")  # the command line wins
     assert r.stdout.startswith("path\tstory")
     env = {**os.environ, "NEWSDEDUP_CONFIG": str(cfg)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -408,3 +409,260 @@ def test_cli_timeline_of_a_warc_shows_site_names_and_dates(tmp_path: Path) -> No
         assert story["date"] == "2024-03-05"
         assert sorted(x["outlet"] for x in story["sources"]) == ["Harbour Gazette", "Other Paper"]
         assert all(x["path"].startswith(f"{crawl}#") for x in story["sources"])
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 24: saved pages read as a reader sees them
+
+#: one site's chrome, as the held-out pages carry it inside the article's own block: a menu, a
+#: related-stories list, a share prompt and the site's disclaimer
+CHROME = [
+    "Home | News Archives | Browse | Feedback | Contact Us | Advertise",
+    "Tennis | Football | Basketball | Motor Racing | Golf | Cricket",
+    "Share this article with a friend by e-mail or on your favourite network",
+    "The views expressed in the articles on this site are those of the authors and agencies "
+    "that supplied them and do not reflect the views of the site, its owners or its sponsors.",
+    "More stories: Final fixtures announced | New coach named | Transfer window closes",
+]
+#: four web-dev pages of four different stories, lent their text
+LENDERS = [
+    "bbc.com.52241221.html",
+    "abc7news.com-Napa.html",
+    "caymancompass.com-prison.html",
+    "theverge.com.ios13.html",
+]
+
+
+def _chrome_page(title: str, body: list[str], known: bool) -> bytes:
+    head = (
+        '<meta property="og:site_name" content="Netsports Daily">'
+        '<link rel="canonical" href="https://www.netsports.example/story">'
+        if known
+        else ""
+    )
+    title = f"{title} - Netsports Daily" if known else title
+    paras = "".join(f"<p>{p}</p>" for p in [*CHROME[:2], *body, *CHROME[2:]])
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head>"
+        f"<body><article><h1>{title}</h1>{paras}</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["site-known", "site-unknown"])
+def test_a_sites_chrome_links_no_articles_and_leaves_no_text(
+    data: Path, tmp_path: Path, known: bool
+) -> None:
+    """Real articles of four web-dev pages given one site's chrome: four stories, the chrome in
+    no article's text, whether or not the pages say what their site is (if not, the folder
+    names it)."""
+    folder = tmp_path / "netsports"
+    folder.mkdir()
+    for i, name in enumerate(LENDERS):
+        (real,) = load([str(data / "web-dev/pages" / name)], Settings()).articles
+        raw = _chrome_page(real.headline.value or f"Story {i}", real.body, known)
+        (folder / f"page{i}.html").write_bytes(raw)
+    s = Settings()
+    result = find_stories_in(load([str(tmp_path)], s), s)
+    assert len(result.articles) == 4
+    assert [len(story.members) for story in result.stories] == [1, 1, 1, 1]
+    for art in result.articles:
+        for chrome in CHROME:
+            assert chrome not in art.text()
+        assert "Netsports" not in (art.headline.value or "")
+    outlets = {a.outlet.value for a in result.articles}
+    assert outlets == ({"Netsports Daily"} if known else {"netsports"})
+
+
+def test_label_rows_are_never_passages() -> None:
+    """A menu's row of labels is long enough for a passage but is none: it cannot link."""
+    from newsdedup.sketch import build_features
+
+    doc = document_from_bytes(
+        page(body=[CHROME[0] + " | Archive | Search the site", *BODY]), "p.html", "p.html"
+    )
+    (art,) = normalise([doc], Settings())
+    assert any("Feedback" in p for p in art.body)  # one page: its menu is still text …
+    table = build_features([art], 5)
+    with_row = table.row(0).passage_count
+    art.body = [p for p in art.body if "Feedback" not in p]
+    assert build_features([art], 5).row(0).passage_count == with_row  # … but no passage
+
+
+def _bare(head: str, title: str = "Council approves harbour bridge", links: str = "") -> bytes:
+    paras = "".join(f"<p>{p}</p>" for p in BODY)
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body>{links}"
+        f"<article><h1>Council approves harbour bridge</h1>{paras}</article></body></html>"
+    ).encode()
+
+
+def _site_of(raw: bytes) -> tuple[str | None, str | None]:
+    (art,) = normalise([document_from_bytes(raw, "p.html", "p.html")], Settings())
+    return art.outlet.value, art.outlet.source
+
+
+def test_the_site_comes_from_the_page_in_order() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "publisher":'
+        ' {"@id": "https://gazette.example/#org"}}, {"@id": "https://gazette.example/#org",'
+        ' "@type": "NewsMediaOrganization", "name": "Harbour Gazette"}]}</script>'
+    )
+    canonical = '<link rel="canonical" href="https://www.harbour-gazette.example/a">'
+    og = '<meta property="og:site_name" content="HARBOUR GAZETTE | News, Sport, Weather">'
+    assert _site_of(_bare(og + ld + canonical)) == ("HARBOUR GAZETTE", "html:sitename")
+    assert _site_of(_bare(ld + canonical)) == ("Harbour Gazette", "html:json-ld:publisher")
+    assert _site_of(_bare(canonical)) == ("harbour-gazette.example", "html:url")
+    saved = b"<!-- saved from url=(0035)https://news.gazette.example/a/b -->\n"
+    assert _site_of(saved + _bare("")) == ("news.gazette.example", "html:saved-from")
+    base = '<base href="http://www.gazette.example/news/">'
+    assert _site_of(_bare(base)) == ("gazette.example", "html:url")
+    suffix = _bare("", title="Council approves harbour bridge - Harbour Gazette")
+    assert _site_of(suffix) == ("Harbour Gazette", "html:title-suffix")
+    first = _bare("", title="Gazette.example - Council approves harbour bridge")
+    assert _site_of(first) == ("gazette.example", "html:title-suffix")
+    home = "".join(f'<a href="https://www.gazette.example/s/{i}">s</a>' for i in range(4))
+    social = "".join(f'<a href="https://twitter.com/x/{i}">t</a>' for i in range(9))
+    assert _site_of(_bare("", links=home + social)) == ("gazette.example", "html:links")
+    # a copyright line is never a name; a URL given as a name is its host
+    copyright_name = (
+        '<meta property="og:site_name" content="© 2008 Gazette Group. All Rights Reserved.">'
+    )
+    assert _site_of(_bare(copyright_name + canonical)) == ("harbour-gazette.example", "html:url")
+    url_name = '<meta property="og:site_name" content="https://www.gazette.example">'
+    assert _site_of(_bare(url_name))[0] == "gazette.example"
+
+
+def test_one_name_per_site_across_the_run() -> None:
+    canonical = '<link rel="canonical" href="https://www.gazette.example/a">'
+    named = '<meta property="og:site_name" content="{}">' + canonical
+    raws = [
+        _bare(named.format("Harbour Gazette")),
+        _bare(named.format("Harbour Gazette")),
+        _bare(named.format("The HARBOUR GAZETTE")),
+        _bare(canonical),  # names no site: the name its site's other pages give
+    ]
+    docs = [
+        document_from_bytes(r + f"<!-- {i} -->".encode(), f"p{i}.html", f"p{i}.html")
+        for i, r in enumerate(raws)
+    ]
+    arts = normalise(docs, Settings())
+    assert {a.outlet.value for a in arts} == {"Harbour Gazette"}
+    assert arts[3].outlet.source == "inferred" and "gazette.example" in (
+        arts[3].outlet.evidence or ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("og", "title", "want"),
+    [
+        ("Bridge approved | Harbour Gazette", "x", "Bridge approved"),
+        ("Harbour Gazette » Bridge approved", "x", "Bridge approved"),
+        (
+            "Letters: Bridge | Undermining road safety | Tax",
+            "x",
+            "Letters: Bridge | Undermining road safety | Tax",
+        ),
+        ("| | | |", "Bridge approved - Harbour Gazette", "Bridge approved"),
+        ("<!", "Bridge approved", "Bridge approved"),
+        ("Home", "Bridge approved at last", "Bridge approved at last"),
+        ("Please support local business!", "Bridge approved", "Bridge approved"),
+        ("By Jane Smith", "Bridge approved", "Bridge approved"),
+        ("The Harbour Gazette", "Bridge approved", "Bridge approved"),  # the site's name alone
+    ],
+)
+def test_headline_a_reader_would_give(og: str, title: str, want: str) -> None:
+    head = (
+        f'<meta property="og:title" content="{html_escape(og)}">'
+        '<meta property="og:site_name" content="Harbour Gazette">'
+    )
+    (art,) = normalise(
+        [document_from_bytes(_bare(head, title=html_escape(title)), "p.html", "p.html")],
+        Settings(),
+    )
+    assert art.headline.value == want
+
+
+def test_html_recognised_after_a_long_preamble_and_no_tag_reaches_the_text() -> None:
+    preamble = (
+        "<!-- " + "generated by a publishing system " * 200 + "-->\n"
+        + "<script>var x = '<html>';</script>\n" * 40
+        + "<style>p { color: red }</style>\n"
+    )  # fmt: skip
+    table = (
+        "<table><tr><td>Year</td><td>Cost | pounds</td></tr>"
+        "<tr><td>2024</td><td>40 million</td></tr></table>"
+    )
+    body = (
+        '<map name="canoe_net2"><area shape="rect" href="/a"></map>'
+        + "".join(f"<p>{p}</p>" for p in BODY)
+        + table
+    )
+    raw = (
+        f"{preamble}<html><head><title>Bridge approved</title></head>"
+        f"<body><article>{body}</article></body></html>"
+    ).encode()
+    doc = document_from_bytes(raw, "p.txt", "p.txt")
+    assert doc.markup_removed and doc.meta  # read as a page, whatever the file's name
+    (art,) = normalise([doc], Settings())
+    text = art.text()
+    assert all(p in text for p in BODY)
+    assert "<" not in text and "\\|" not in text
+
+
+def _in_real_chrome(chrome: bytes, headline: str, body: list[str], n: int) -> bytes:
+    """A real page of a site (nationnews.com) with its own article swapped for another one:
+    its titles, heading and the article's story paragraphs replaced, every other part (menus,
+    the site's prompts in the article block, footers, metadata) left as the site wrote it."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(chrome)
+    article = tree.find(".//article")
+    assert article is not None
+    heading = article.find(".//h1")
+    assert heading is not None
+    heading.text = headline
+    story = [p for p in article.findall("p") if len(p.text_content().split()) > 25]
+    assert story
+    at = list(article).index(story[0])
+    for p in story:
+        article.remove(p)
+    for i, text in enumerate(body):
+        new = lxml_html.Element("p")
+        new.text = text
+        article.insert(at + i, new)
+    for meta in tree.xpath('//meta[contains(@property, "title") or contains(@name, "title")]'):
+        meta.set("content", headline)
+    for title in tree.xpath("//title"):
+        title.text = f"{headline} – NationNews Barbados — nationnews.com"
+    for link in tree.xpath('//link[@rel="canonical"]|//meta[@property="og:url"]'):
+        attr = "href" if link.tag == "link" else "content"
+        link.set(attr, f"https://www.nationnews.com/2022/04/2{n}/story-{n}/")
+    return lxml_html.tostring(tree, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def test_real_pages_in_one_sites_real_chrome_are_not_linked(data: Path, tmp_path: Path) -> None:
+    """Four web-dev articles of other sites given nationnews.com's real page around them: four
+    stories, one outlet, and the site's own prompts in no article's text."""
+    pages = data / "web-dev/pages"
+    chrome = (pages / "nationnews.com-schools.html").read_bytes()
+    for i, name in enumerate(LENDERS):
+        (real,) = load([str(pages / name)], Settings()).articles
+        raw = _in_real_chrome(chrome, real.headline.value or f"Story {i}", real.body, i)
+        (tmp_path / f"n{i}.html").write_bytes(raw)
+    s = Settings()
+    result = find_stories_in(load([str(tmp_path)], s), s)
+    assert [len(story.members) for story in result.stories] == [1, 1, 1, 1]
+    assert {a.outlet.value for a in result.articles} == {"nationnews.com"}
+    for art in result.articles:
+        assert "Posted on" not in art.body
+        assert not any("Nationnews apps" in p or "eNATION" in p for p in art.body)
+        assert "Schools" not in (art.headline.value or "")
+
+
+def test_odd_json_ld_never_stops_a_page() -> None:
+    odd = (
+        '<script type="application/ld+json">[{"publisher": {"@id": ["a", "b"]}},'
+        ' {"publisher": [null, 3, {"name": {"x": 1}}, "Harbour Gazette"]}, "text", 5]</script>'
+        '<script type="application/ld+json">{not json</script>'
+    )
+    assert _site_of(_bare(odd)) == ("Harbour Gazette", "html:json-ld:publisher")

@@ -24,7 +24,8 @@ class HelpGroup(typer.core.TyperGroup):
 _PANELS = {
     "Input": ("files_from", "null", "glob", "file_type", "follow", "max_bytes",
               "dayfirst", "use_mtime", "source_from_path", "field", "jobs", "config"),
-    "Stories": ("threshold", "window", "num_perm", "seed", "shingle_size", "fail_on_duplicates"),
+    "Stories": ("level", "threshold", "window", "num_perm", "seed", "shingle_size",
+                "fail_on_duplicates"),
     "Output": ("fmt", "output", "brief", "full", "dups_only", "since", "until", "color",
                "no_color", "no_pager", "quiet", "verbose", "stats"),
     "State": ("state", "index", "index_prefix", "wait", "rebuild_state", "new_only"),
@@ -33,7 +34,7 @@ _PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
 _METAVARS = {"since": "DATE", "until": "DATE", "as_of": "DATE", "older_than": "AGE",
              "max_bytes": "N", "jobs": "N", "wait": "SECONDS", "index_prefix": "P",
              "seed": "N", "window": "DAYS", "num_perm": "N", "shingle_size": "N",
-             "threshold": "X"}  # fmt: skip
+             "threshold": "X", "level": "LEVEL"}  # fmt: skip
 
 
 class HelpCommand(typer.core.TyperCommand):

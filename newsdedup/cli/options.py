@@ -71,6 +71,12 @@ class FileType(StrEnum):
     all = "all"
 
 
+class Level(StrEnum):
+    copy = "copy"
+    event = "event"
+    storyline = "storyline"
+
+
 class Color(StrEnum):
     auto = "auto"
     always = "always"
@@ -78,6 +84,7 @@ class Color(StrEnum):
 
 
 _TYPES = FileType(_D.types)
+_LEVEL = Level(_D.level)
 
 # ---------------------------------------------------------------------------------------------
 # the parsed options of any command
@@ -116,6 +123,7 @@ class Options:
     field: list[str] | None = None
     jobs: int = _D.jobs  # the command line's --jobs defaults to 0 instead (see JOBS)
     # stories
+    level: Level = _LEVEL
     threshold: float = _D.threshold
     window: int = _D.window_days
     num_perm: int = _D.num_perm
@@ -148,7 +156,7 @@ FLAG_OF = {
     "types": "--type", "dayfirst": "--dayfirst", "use_mtime": "--use-mtime",
     "source_from_path": "--source-from-path", "num_perm": "--num-perm", "seed": "--seed",
     "shingle_size": "--shingle-size", "threshold": "--threshold", "window_days": "--window",
-    "jobs": "--jobs", "fields": "--field",
+    "level": "--level", "jobs": "--jobs", "fields": "--field",
 }  # fmt: skip
 
 
@@ -171,6 +179,7 @@ def settings_from(options: Options | Mapping[str, Any]) -> Settings:
             shingle_size=o.shingle_size,
             threshold=o.threshold,
             window_days=o.window,
+            level=str(o.level),
             jobs=o.jobs,
             fields=tuple(o.field or ()),
         )
@@ -283,6 +292,7 @@ FIELD = Opt("field", Annotated[list[str] | None, typer.Option("--field", help="S
 JOBS = Opt("jobs", Annotated[int, typer.Option("--jobs", "-j", help="Processes to use (0: one per core). Output is the same for any N.", min=0)], default=0)  # fmt: skip
 # (--jobs 0: a command uses every core; the library's Settings.jobs is 1, see there)
 
+LEVEL = Opt("level", Annotated[Level, typer.Option("--level", help="What a story is: copy (reprints, re-edits, shared passages), event (one event's reports in any form) or storyline (an event with its reactions and next steps).")])  # fmt: skip
 THRESHOLD = Opt("threshold", Annotated[float, typer.Option("--threshold", help="Term cosine for a 'same facts' link. Lower finds more rewrites, and more false links.", min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1])])  # fmt: skip
 WINDOW = Opt("window", Annotated[int, typer.Option("--window", help="Days that dated articles of one story may span; beyond it only near-identical texts link.", min=0)])  # fmt: skip
 NUM_PERM = Opt("num_perm", Annotated[int, typer.Option("--num-perm", help="MinHash permutations: more is more exact and slower.", min=NUM_PERM_RANGE[0], max=NUM_PERM_RANGE[1])])  # fmt: skip
@@ -312,7 +322,7 @@ INPUT_OPTIONS = (MAX_BYTES, DAYFIRST, USE_MTIME, SOURCE_FROM_PATH, FOLLOW, GLOB,
 #: the sketch a state or index is bound to
 SKETCH_OPTIONS = (NUM_PERM, SEED, SHINGLE_SIZE)
 #: how stories are found (timeline, clusters, pairs)
-STORY_OPTIONS = (THRESHOLD, WINDOW, *SKETCH_OPTIONS, FAIL_ON_DUPLICATES)
+STORY_OPTIONS = (LEVEL, THRESHOLD, WINDOW, *SKETCH_OPTIONS, FAIL_ON_DUPLICATES)
 #: where the state lives (timeline, clusters, pairs)
 STATE_OPTIONS = (STATE, WAIT, REBUILD_STATE, NEW_ONLY, INDEX, INDEX_PREFIX)
 #: the timeline's own

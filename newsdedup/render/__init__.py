@@ -16,6 +16,6 @@ from __future__ import annotations
 
 #: the version of the machine formats' record schemas (README "Output formats"); the state's
 #: own store format is versioned apart (``newsdedup.state.SCHEMA_VERSION``)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 __all__ = ["SCHEMA_VERSION"]

@@ -60,6 +60,7 @@ class ClusterRecord(TypedDict):
     path: str
     id: str
     story: str
+    storyline: str  # the storyline the story belongs to (at --level storyline, the story)
     story_size: int
     story_cohesion: float
     outlet: str | None
@@ -77,6 +78,7 @@ class PairRecord(TypedDict):
     path_a: str
     path_b: str
     story: str | None  # the story both are in, if one
+    storyline: str | None  # the storyline both are in, if one
     kind: str
     score: float
     jaccard: float
@@ -118,6 +120,7 @@ class StoryRecord(TypedDict):
     """``timeline`` (json, jsonl, html): one story with its sources and merged text."""
 
     story: str
+    storyline: str
     date: str | None
     first_date: str | None
     last_date: str | None
@@ -135,6 +138,7 @@ class TimelineRow(TypedDict):
     """``timeline`` (csv, tsv): one row per story and source."""
 
     story: str
+    storyline: str
     story_date: str | None
     headline: str
     tag: str
@@ -151,12 +155,12 @@ class TimelineRow(TypedDict):
     own_passages: int
 
 
-CLUSTER_COLUMNS = ["path", "story", "story_size", "outlet", "agency", "date", "date_source",
+CLUSTER_COLUMNS = ["path", "story", "storyline", "story_size", "outlet", "agency", "date", "date_source",
                    "base", "kind", "score"]  # fmt: skip
-PAIR_COLUMNS = ["path_a", "path_b", "story", "kind", "score", "jaccard", "containment",
+PAIR_COLUMNS = ["path_a", "path_b", "story", "storyline", "kind", "score", "jaccard", "containment",
                 "shared_passages", "cosine", "specifics"]  # fmt: skip
 TIMELINE_COLUMNS = [
-    "story", "story_date", "headline", "tag", "source", "path", "outlet", "agency", "date",
+    "story", "storyline", "story_date", "headline", "tag", "source", "path", "outlet", "agency", "date",
     "date_source", "relation", "score", "passages", "shared_passages", "own_passages",
 ]  # fmt: skip
 
@@ -188,6 +192,7 @@ def cluster_record(result: Result, story: Story, m: int) -> ClusterRecord:
         "path": a.path,
         "id": a.id,
         "story": story.id,
+        "storyline": story.storyline or story.id,
         "story_size": len(story.members),
         "story_cohesion": story.cohesion,
         "outlet": a.outlet.value,
@@ -207,11 +212,14 @@ def cluster_records(result: Result) -> Iterator[ClusterRecord]:
             yield cluster_record(result, story, m)
 
 
-def pair_record(path_a: str, path_b: str, story: str | None, ln: Link) -> PairRecord:
+def pair_record(
+    path_a: str, path_b: str, story: str | None, ln: Link, storyline: str | None = None
+) -> PairRecord:
     return {
         "path_a": path_a,
         "path_b": path_b,
         "story": story,
+        "storyline": storyline,
         "kind": ln.kind,
         "score": round(ln.score, 4),
         "jaccard": round(ln.jaccard, 4),
@@ -226,15 +234,18 @@ def pair_records(result: Result) -> Iterator[PairRecord]:
     """Every link, ordered by the two paths."""
     arts = result.corpus.articles
     story_of = {m: s.id for s in result.stories for m in s.members}
+    line_of = {m: s.storyline or s.id for s in result.stories for m in s.members}
     for ln in sorted(result.links, key=lambda ln: (arts[ln.a].path, arts[ln.b].path)):
         same = story_of[ln.a] if story_of[ln.a] == story_of[ln.b] else None
-        yield pair_record(arts[ln.a].path, arts[ln.b].path, same, ln)
+        line = line_of[ln.a] if line_of[ln.a] == line_of[ln.b] else None
+        yield pair_record(arts[ln.a].path, arts[ln.b].path, same, ln, line)
 
 
 def story_record(entry: Entry) -> StoryRecord:
     """One story as a JSON-ready record (the ``timeline`` json/jsonl schema)."""
     return {
         "story": entry.story.id,
+        "storyline": entry.story.storyline or entry.story.id,
         "date": entry.date,
         "first_date": entry.first_day,
         "last_date": entry.last_day,
@@ -277,7 +288,8 @@ def timeline_rows(entries: Iterable[Entry]) -> Iterator[TimelineRow]:
         for s in e.sources:
             carried = [p for p in e.passages if s.tag in p.sources]
             yield {
-                "story": e.story.id, "story_date": e.date, "headline": e.headline, "tag": s.tag,
+                "story": e.story.id, "storyline": e.story.storyline or e.story.id,
+                "story_date": e.date, "headline": e.headline, "tag": s.tag,
                 "source": s.name, "path": s.article.path, "outlet": s.article.outlet.value,
                 "agency": s.article.agency.value, "date": s.date.value, "date_source": s.date.source,
                 "relation": "base" if s.relation is None else s.relation.kind,

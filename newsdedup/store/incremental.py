@@ -323,7 +323,7 @@ def stored_links(
     smaller corpus, and the stories drift from a batch run's (ARI 0.965 on meter-dev fed in
     date order in five steps, 0.923 on reuters-dev in five), for little time saved (verifying
     is a fifth of the matcher's time; building every article's features is the rest)."""
-    from ..match import find_links
+    from .. import levels
 
     fingerprint = basis(corpus, settings)
     prior = store.matching()
@@ -334,7 +334,7 @@ def stored_links(
         links = [_link(where[a], where[b], d) for a, b, d in prior.links]
         links.sort(key=lambda ln: (ln.a, ln.b))
         return links, Matching(fingerprint, covered, prior.links)
-    links = find_links(corpus.articles, settings, progress)
+    links = levels.find_links(corpus.articles, settings, progress)
     saved = [(keys[ln.a], keys[ln.b], _link_data(ln)) for ln in links]
     return links, Matching(fingerprint, covered, saved)
 
@@ -344,14 +344,14 @@ def find_stories_stored(
 ) -> Result:
     """Stories of a corpus read by :func:`load_stored`: links as :func:`stored_links` finds
     them, clustered afresh (clustering is cheap and deterministic), saved with the stories."""
-    from ..cluster import cluster
+    from ..levels import stories_at
     from ..pipeline import Result
 
     try:
         links, matching = stored_links(corpus, settings, store, progress)
         if progress is not None:
             progress("cluster", 0, 0)
-        result = Result(corpus, links, cluster(corpus.articles, links, settings))
+        result = Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))
     except BaseException:
         store.unlock()
         raise

@@ -1,0 +1,193 @@
+"""Story levels: copies ⊂ events ⊂ storylines, from one run's candidate pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .arrays import unique
+from .cluster import Story, cluster
+from .evidence import PairEvidence, Scorer, article_vectors, gather
+from .match import (
+    SAME_SOURCE_HOURS,
+    UNDATED,
+    Link,
+    MatchRun,
+    headline_slots,
+    headlines_agree,
+    pair_cosines,
+    prepare,
+    rule_links,
+    set_jaccard_csr,
+)
+from .model import Article, LinkKind
+from .settings import LEVELS, Settings
+from .sketch import Features
+
+
+def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEvidence:
+    """The evidence of the run's candidate pairs (or of ``codes``)."""
+    codes = run.candidates if codes is None else codes
+    n, table = run.n, run.table
+    firsts, seconds = codes // n, codes % n
+    vectors = article_vectors(run.articles, table, run.counts)
+    inter, _ = set_jaccard_csr(table.sh, table.sh_ptr, firsts, seconds)
+    small = np.maximum(1, np.minimum(run.sizes[firsts], run.sizes[seconds]))
+    return gather(
+        run.articles, table, vectors, firsts, seconds,
+        matcher_cosine=pair_cosines(table, firsts, seconds),
+        shared=run.shares(codes),
+        containment=inter / small,
+        days=run.day_arr,
+        undated=UNDATED,
+        sources=run.sources,
+        slots=_slot_rows(run),
+    )  # fmt: skip
+
+
+def _slot_rows(run: MatchRun) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's headline slots as CSR rows of term ids."""
+    index = {t: i for i, t in enumerate(run.table.vocab)}
+    rows = [sorted({index[t] for t in headline_slots(f) if t in index}) for f in run.feats]
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lens.sum()))
+    return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
+
+
+#: link kinds of each level: copies are text reuse (reprints, re-edits, re-sends under one slug,
+#: shared passages); an event adds the flash and the event scorer's links; a storyline adds the
+#: rules' same-facts links and the storyline scorer's
+LEVEL_KINDS: dict[str, frozenset[LinkKind]] = {
+    "copy": frozenset({LinkKind.REPRINT, LinkKind.SHARED_PASSAGES, LinkKind.SAME_SLUG}),
+}
+LEVEL_KINDS["event"] = LEVEL_KINDS["copy"] | {LinkKind.FLASH, LinkKind.SAME_EVENT}
+LEVEL_KINDS["storyline"] = LEVEL_KINDS["event"] | {
+    LinkKind.SAME_FACTS,
+    LinkKind.SHARED_BACKGROUND,
+    LinkKind.SAME_STORYLINE,
+}
+
+
+def slots_apart(fa: Features, fb: Features) -> bool:
+    """Each headline has slots of its own (names, tickers, figures: see
+    :func:`match.headline_slots`; words both headlines have are their template) and none of
+    them turns up in the other article: two items about different subjects, however alike
+    their wording (two companies' dividend notices, two funds' payouts)."""
+    ha, hb = set(fa.headline), set(fb.headline)
+    sa = [t for t in headline_slots(fa) if t not in hb]
+    sb = [t for t in headline_slots(fb) if t not in ha]
+    if not sa or not sb:
+        return False
+    wa, wb = fa.words, fb.words
+    return not any(t in wb for t in sa) and not any(t in wa for t in sb)
+
+
+def vetoed(run: MatchRun, a: int, b: int) -> bool:
+    """The rules that no score overrides (they hold at every level): headlines whose slots
+    disagree are template items of different companies or hours; dated articles further apart
+    than the window, and one source's items on different days, are different items unless
+    near-identical (which the reprint rule finds)."""
+    fa, fb = run.feats[a], run.feats[b]
+    if not headlines_agree(fa, fb) or slots_apart(fa, fb):
+        return True
+    da, db = run.days[a], run.days[b]
+    if da is None or db is None or da == db:
+        return False
+    if abs(da - db) > run.settings.window_days:
+        return True
+    # one source's items on two days with their times known to be a day apart: a recurring
+    # item (a daily notice), not a version (a day's date alone may be hours apart across
+    # midnight: reuters-2017's next-day S pairs are dated by day only)
+    src, ha, hb = run.sources, run.clock[a], run.clock[b]
+    same_source = src[a] is not None and src[a] == src[b]
+    return same_source and ha is not None and hb is not None and abs(ha - hb) >= SAME_SOURCE_HOURS
+
+
+def _scored_links(
+    run: MatchRun, ev: PairEvidence, p: np.ndarray, need: float, kind: LinkKind
+) -> list[Link]:
+    keep = np.flatnonzero(p >= need)
+    keep = (
+        keep[
+            [
+                not vetoed(run, a, b)
+                for a, b in zip(ev.firsts[keep].tolist(), ev.seconds[keep].tolist(), strict=True)
+            ]
+        ]
+        if len(keep)
+        else keep
+    )
+    cos = ev.columns["cosine"]
+    cont = ev.columns["containment"]
+    return [
+        Link(a, b, kind, round(float(p[k]), 4), 0.0, round(float(cont[k]), 4), 0, float(cos[k]))
+        for k, a, b in zip(
+            keep.tolist(), ev.firsts[keep].tolist(), ev.seconds[keep].tolist(), strict=True
+        )
+    ]
+
+
+def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scorer) -> list[Link]:
+    """Every link of every level, sorted by (a, b): a pair keeps its finest kind (a copy link
+    over an event link over a storyline link), so a level's links are those of its kinds."""
+    n = run.n
+    ruled = np.array([ln.a * n + ln.b for ln in rules], dtype=np.int64)
+    codes = unique(np.concatenate([run.candidates, ruled]))
+    ev = candidate_evidence(run, codes)
+    p_event = event.probability(ev)
+    # sentences in common are a copy only of the same event: a follow-up that repeats the
+    # background paragraphs of an earlier piece is another event of its storyline
+    at = np.searchsorted(codes, ruled)
+    rules = [
+        replace(ln, kind=LinkKind.SHARED_BACKGROUND)
+        if ln.kind == LinkKind.SHARED_PASSAGES and p_event[k] < event.threshold
+        else ln
+        for ln, k in zip(rules, at.tolist(), strict=True)
+    ]
+    scored = [
+        *_scored_links(run, ev, p_event, event.threshold, LinkKind.SAME_EVENT),
+        *_scored_links(
+            run, ev, storyline.probability(ev), storyline.threshold, LinkKind.SAME_STORYLINE
+        ),
+    ]
+    rank = {kind: 0 for kind in LEVEL_KINDS["copy"]}
+    rank.update({kind: 1 for kind in LEVEL_KINDS["event"] - LEVEL_KINDS["copy"]})
+    found: dict[tuple[int, int], Link] = {}
+    for ln in [*rules, *scored]:
+        key = (ln.a, ln.b)
+        old = found.get(key)
+        if old is None or rank.get(ln.kind, 2) < rank.get(old.kind, 2):
+            found[key] = ln
+    return [found[k] for k in sorted(found)]
+
+
+def stories_at(
+    articles: list[Article], links: list[Link], settings: Settings, level: str
+) -> tuple[list[Link], list[Story]]:
+    """The links and stories of one level. Stories are built from the finest level up (each
+    level merges the stories of the one below), so copies nest in events and events in
+    storylines; every story carries the id of its storyline."""
+    found: dict[str, list[Story]] = {}
+    within: list[list[int]] | None = None
+    for name in LEVELS:
+        kinds = LEVEL_KINDS[name]
+        found[name] = cluster(articles, [ln for ln in links if ln.kind in kinds], settings, within)
+        within = [s.members for s in found[name]]
+    line_of = {m: s.id for s in found["storyline"] for m in s.members}
+    for s in found[level]:
+        s.storyline = line_of[s.base]
+    return [ln for ln in links if ln.kind in LEVEL_KINDS[level]], found[level]
+
+
+def find_links(
+    articles: list[Article],
+    settings: Settings,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Link]:
+    """Every link of every level between the articles (see :func:`level_links`)."""
+    from .levels_weights import EVENT, STORYLINE
+
+    run = prepare(articles, settings, progress)
+    return level_links(run, rule_links(run, progress), EVENT, STORYLINE)
