@@ -11,6 +11,7 @@ import codecs
 import fnmatch
 import hashlib
 import html
+import io
 import os
 import re
 import stat
@@ -267,6 +268,8 @@ def os_reason(exc: OSError) -> str:
         return "permission denied"
     if isinstance(exc, IsADirectoryError):
         return "is a folder"
+    if isinstance(exc, NotRegular):
+        return NOT_REGULAR
     if exc.errno == 40:  # ELOOP
         return "symbolic link loop"
     return exc.strerror or exc.__class__.__name__
@@ -288,11 +291,39 @@ _MAGIC = {
 }
 
 
+#: why a path that was a regular file when found is not read
+NOT_REGULAR = "not a regular file (replaced while running?)"
+
+
+def open_regular(ospath: str) -> io.BufferedReader:
+    """Open a file found as a regular file for reading, without ever blocking: it is opened
+    with ``O_NONBLOCK`` (a FIFO put in its place would otherwise hang the run until a writer
+    came) and checked to be a regular file on the open descriptor (``fstat``, so nothing can
+    swap it between the check and the read). Raises :class:`OSError`, or :class:`NotRegular`
+    for a FIFO, folder, device or socket."""
+    fd = os.open(ospath, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular(ospath)
+        os.set_blocking(fd, True)  # a regular file: reads as usual
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class NotRegular(OSError):
+    """A path opened as an input is not a regular file (a FIFO, folder, device or socket)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(0, NOT_REGULAR, path)
+
+
 def read_document(found: Found, settings: Settings) -> Document:
     """Read and decode one file. Raises :class:`InputError` with a short reason."""
     shown = display_path(found.ospath)
     try:
-        with open(found.ospath, "rb") as fh:
+        with open_regular(found.ospath) as fh:
             st = os.fstat(fh.fileno())
             if st.st_size > settings.max_bytes:
                 raise InputError(

@@ -146,11 +146,10 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
         else ln
         for ln, k in zip(rules, at.tolist(), strict=True)
     ]
+    p_storyline = storyline.probability(ev)
     scored = [
         *_scored_links(run, ev, p_event, event.threshold, LinkKind.SAME_EVENT),
-        *_scored_links(
-            run, ev, storyline.probability(ev), storyline.threshold, LinkKind.SAME_STORYLINE
-        ),
+        *_scored_links(run, ev, p_storyline, storyline.threshold, LinkKind.SAME_STORYLINE),
     ]
     rank = {kind: 0 for kind in LEVEL_KINDS["copy"]}
     rank.update({kind: 1 for kind in LEVEL_KINDS["event"] - LEVEL_KINDS["copy"]})
@@ -160,7 +159,16 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
         old = found.get(key)
         if old is None or rank.get(ln.kind, 2) < rank.get(old.kind, 2):
             found[key] = ln
-    return [found[k] for k in sorted(found)]
+    keys = sorted(found)
+    at = np.searchsorted(codes, np.array([a * n + b for a, b in keys], dtype=np.int64))
+    return [
+        replace(
+            found[key],
+            p_event=round(float(p_event[k]), 4),
+            p_storyline=round(float(p_storyline[k]), 4),
+        )
+        for key, k in zip(keys, at.tolist(), strict=True)
+    ]
 
 
 def stories_at(

@@ -111,17 +111,10 @@ class Link:
     cosine: float
     # the evidence a reader can check: names, figures and rare words both articles have
     specifics: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "score": round(self.score, 4),
-            "jaccard": round(self.jaccard, 4),
-            "containment": round(self.containment, 4),
-            "shared_passages": self.passages,
-            "cosine": round(self.cosine, 4),
-            "specifics": list(self.specifics),
-        }
+    # the fitted scorers' probabilities that the two report one event, one storyline (see
+    # newsdedup.evidence); None where not scored
+    p_event: float | None = None
+    p_storyline: float | None = None
 
 
 def hours(art: Article) -> float | None:

@@ -317,4 +317,10 @@ def timeline(
                 continue
         entries.append(entry)
     entries.sort(key=lambda e: (e.first_day is None, e.first_day or "", e.story.id))
+    # the events of one storyline together, in the place of its first (at the storyline level
+    # each story is its own storyline: date order as above)
+    place: dict[str, int] = {}
+    for n, e in enumerate(entries):
+        place.setdefault(e.story.storyline or e.story.id, n)
+    entries.sort(key=lambda e: place[e.story.storyline or e.story.id])  # stable: dates within
     return entries

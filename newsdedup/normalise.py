@@ -421,10 +421,11 @@ _PROMPT = re.compile(
 #: extractor's escape, or a line of separators and link labels (``Home | News | Sport``)
 _NOT_HEADLINE = re.compile(
     r"<[!?/]|<[A-Za-z][\w:-]{0,30}\s[^<>]{0,2000}="
-    r"|(?i:<(?:html|head|body|title|p|br|div|span|a|b|i|u|em|strong|img|map|area|table|tr|td"
-    r"|font|center|script|style|meta|link)\b)|\\[|*_#]|^\W*$"
-)  # a tag with attributes, or an HTML tag, is markup; a bare capitals mark ("<KWD>") is a
-# wire's ticker
+    r"|<(?:html|head|body|title|p|br|div|span|a|b|i|u|em|strong|img|map|area|table|tr|td"
+    r"|font|center|script|style|meta|link)\b"
+    r"|(?i:<(?:html|head|body|title|table|script|style|center)\b)|\\[|*_#]|^\W*$"
+)  # a tag with attributes, or an HTML tag, is markup; a bare capitals mark ("<KWD>", "<U>")
+# is a wire's ticker: short tags count only in lower case, as pages write them
 #: a title of this many characters is a paragraph, not a headline (two lines of TITLE_MAX_WORDS)
 HEADLINE_MAX_CHARS = 300
 
@@ -437,7 +438,8 @@ def plausible_headline(text: str | None) -> bool:
     t = text.strip()
     if not t or len(t) > HEADLINE_MAX_CHARS or _NOT_HEADLINE.search(t) or _words(t) == 0:
         return False
-    if _BYLINE.match(t) or _PROMPT.match(t) or boilerplate_kind(t):
+    # a wire's headline in capitals is never a page's prompt ("SHARE TRADING … SUSPENDED")
+    if _BYLINE.match(t) or (_PROMPT.match(t) and not t.isupper()) or boilerplate_kind(t):
         return False
     return not label_run(t, HEADLINE_LABEL_WORDS)
 

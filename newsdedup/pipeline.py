@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .cluster import Story
     from .match import Link
     from .merge import Entry
-    from .store import Store
+    from .store import Matching, Store
 
 #: progress(stage, done, total): called as work advances (total 0 when unknown)
 Progress = Callable[[str, int, int], None]
@@ -195,6 +195,10 @@ class Result:
     links: list[Link]
     stories: list[Story]
     changed: set[str] | None = None
+    #: found with ``save=False``: the store whose lock is held until the stories are saved
+    #: (:func:`newsdedup.store.incremental.save_pending`), and the links to save with them
+    store: Store | None = field(default=None, repr=False, compare=False)
+    matching: Matching | None = field(default=None, repr=False, compare=False)
 
     @property
     def articles(self) -> list[Article]:
@@ -250,16 +254,18 @@ def find_stories_in(
     settings: Settings,
     state: Store | None = None,
     progress: Progress | None = None,
+    save: bool = True,
 ) -> Result:
     """Link and cluster the corpus' articles into stories; with ``state`` (the store the
     corpus was loaded from), reuse or extend the links of the last run, record the stories and
-    say which are new or grew since the last run."""
+    say which are new or grew since the last run. ``save=False`` records them only when
+    :func:`newsdedup.store.incremental.save_pending` is called (once their report is out)."""
     from .levels import find_links, stories_at
 
     if state is not None:
         from .store.incremental import find_stories_stored
 
-        return find_stories_stored(corpus, settings, state, progress)
+        return find_stories_stored(corpus, settings, state, progress, save)
     tick = progress or _quiet
     links = find_links(corpus.articles, settings, progress)
     tick("cluster", 0, 0)

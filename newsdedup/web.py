@@ -766,8 +766,10 @@ def _json_lines(
 ) -> Iterator[tuple[str, tuple[bytes, Any] | Skipped]]:
     """(``:N``, (line, value) or why not) per non-blank line; a line longer than --max-bytes is
     passed over in bounded chunks, never held whole."""
+    from .ingest import open_regular
+
     try:
-        fh = open(ospath, "rb")  # noqa: SIM115 - closed below, after the generator is drained
+        fh = open_regular(ospath)  # closed below, after the generator is drained
     except OSError as exc:
         from .ingest import os_reason
 
@@ -795,10 +797,10 @@ def _json_lines(
 def _json_list(
     ospath: str, shown: str, settings: Settings
 ) -> Iterator[tuple[str, tuple[bytes, Any] | Skipped]]:
-    from .ingest import os_reason, read_capped
+    from .ingest import open_regular, os_reason, read_capped
 
     try:
-        with open(ospath, "rb") as fh:
+        with open_regular(ospath) as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > settings.max_bytes:
                 raise InputError(
@@ -976,11 +978,11 @@ def read_warc(
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    from .ingest import os_reason
+    from .ingest import open_regular, os_reason
 
     out: list[Document | Skipped] = []
     try:
-        raw = open(ospath, "rb")  # noqa: SIM115 - closed in the finally clause
+        raw = open_regular(ospath)  # closed in the finally clause
     except OSError as exc:
         raise InputError(shown, os_reason(exc)) from exc
     cap = settings.max_bytes + _HEADER_ALLOWANCE

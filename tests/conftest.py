@@ -20,6 +20,15 @@ def need_shared() -> Path:
     return DATA
 
 
+@pytest.fixture(autouse=True)
+def own_state_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own $XDG_STATE_HOME (inherited by the commands it runs): what a machine
+    remembers of the Redis indexes it used stays within the test."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
 @pytest.fixture
 def data() -> Path:
     return need_shared()

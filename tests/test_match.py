@@ -11,6 +11,7 @@ from newsdedup.ingest import document_from_bytes
 from newsdedup.match import Link, find_links, slug_key
 from newsdedup.normalise import normalise
 from newsdedup.pipeline import Corpus, find_stories_in, load
+from newsdedup.render.records import pair_record
 from newsdedup.settings import Settings
 
 
@@ -134,7 +135,7 @@ def test_every_link_has_kind_and_score(data: Path) -> None:
     for ln in links:
         assert ln.kind in {"reprint", "shared passages", "same facts", "same slug"}
         assert 0.0 < ln.score <= 1.0 and ln.a < ln.b
-        json.dumps(ln.to_dict())
+        json.dumps(pair_record("a", "b", None, ln))
 
 
 def _wire(day: int, time: str, body: str, folder: str = "wire") -> tuple[bytes, str]:
@@ -274,5 +275,5 @@ def test_cosine_of_an_article_without_terms_is_an_int_zero(tmp_path: Path) -> No
     corpus = load([str(tmp_path)], Settings())
     (link,) = find_links(corpus.articles, Settings())
     assert link.kind == "reprint" and link.cosine == 0 and type(link.cosine) is int
-    assert json.dumps(link.to_dict()["cosine"]) == "0"
+    assert json.dumps(pair_record("a", "b", None, link)["cosine"]) == "0"
     assert type(cosine({}, {"x": 1.0})) is int and type(cosine({"x": 1.0}, {"y": 1.0})) is float

@@ -257,3 +257,20 @@ def test_byline_or_page_prompt_is_not_a_title() -> None:
     assert _text("By Jane Doe and John Roe" + lead).byline.value == "Jane Doe and John Roe"
     assert _text("Share this story on Facebook" + lead).headline.source == "lead"
     assert _text("Watchdog fines bank over failures" + lead).headline.source == "header"
+
+
+def test_wire_headlines_with_ticker_marks_and_capitals_stay_headlines() -> None:
+    """A wire's ``<U>`` is a ticker, not an HTML tag, and a capitals headline starting with a
+    prompt's word ("SHARE TRADING …") is no page prompt: both stay header headlines."""
+    body = b"    New York, March 4 - USAir Group Inc said it had no comment\non an offer.\n"
+    for head in (
+        b"USAIR <U> HAS NO COMMENT ON TWA <TWA> OFFER",
+        b"SHARE TRADING IN KONG SUSPENDED",
+    ):
+        raw = b"4-MAR-1987 15:46:21.39\n" + head + b"\n" + body
+        art = parse(document_from_bytes(raw, "w.txt", "w.txt"), Settings())
+        assert (art.headline.value, art.headline.source) == (head.decode(), "header")
+    page = parse(
+        document_from_bytes(b"<u>Share this</u>\n\nA story.\n", "p.txt", "p.txt"), Settings()
+    )
+    assert page.headline.value != "<u>Share this</u>"

@@ -139,3 +139,24 @@ def test_timeline_golden(args: list[str], name: str) -> None:
     r = run_cli(*args, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     _golden(name, r.stdout)
+
+
+def test_events_of_one_storyline_follow_each_other_under_its_heading() -> None:
+    """At the event level, a storyline of several events is one heading with its events after
+    it (the Beckham book story and the Independent's piece on Beckham's week); at the
+    storyline level it is one story and there is no heading."""
+    text = run_cli("timeline", "samples").stdout
+    blocks = text.split("\n\n")
+    at = next(n for n, b in enumerate(blocks) if b.startswith("== storyline"))
+    assert blocks[at] == "== storyline s41394a7529 · 2 events"
+    events = [b.splitlines()[1] for b in blocks[at + 1 : at + 3]]
+    assert events == [
+        "  story s41394a7529 · 2 articles from 2 sources",
+        "  story sce056440da · 1 article",
+    ]
+    line = run_cli("timeline", "--level", "storyline", "samples").stdout
+    assert "== storyline" not in line and "story s41394a7529 · 3 articles from 3 sources" in line
+    rows = [
+        json.loads(x) for x in run_cli("timeline", "-f", "jsonl", "samples").stdout.splitlines()
+    ]
+    assert {r["story"]: r["storyline"] for r in rows}["sce056440da"] == "s41394a7529"

@@ -77,14 +77,20 @@ def open_store(o: Options, settings: Settings, existing: bool = False) -> Iterat
         yield None
         return
     with store:
+        for note in store.notes:  # shown even with -q: something happened to the store
+            print(f"newsdedup: warning: {note}", file=sys.stderr)
         yield store
 
 
+@contextlib.contextmanager
 def find(
     ctx: typer.Context, paths: list[str] | None, o: Options, msg: Messages, bar: Bar
-) -> Result:
+) -> Iterator[Result]:
     """The shared body of the story commands: inputs, state, progress, load, match, and
-    ``--new-only``."""
+    ``--new-only``; the command writes its report in the ``with`` block. With ``--new-only``
+    the stories are saved as reported only when the block ends without an error: after ``-o``
+    is in place, or stdout written and flushed (a report that failed is made again by the
+    next run, never lost)."""
     from ..pipeline import find_stories_in, load
 
     check_output(o.output)
@@ -94,7 +100,8 @@ def find(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
-    with open_store(o, settings) as store:
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(open_store(o, settings))
         corpus = load(given, settings, store, bar, stdin)
         msg.skipped(corpus.skipped)
         msg.debug(
@@ -102,12 +109,21 @@ def find(
             + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
             + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
         )
-        result = find_stories_in(corpus, settings, store, bar)
-    bar.enter("cluster", len(result.stories))
-    msg.debug(
-        f"{plural(len(result.links), 'link')}, {plural(len(result.stories), 'story', 'stories')}"
-    )
-    return result.only_changed() if o.new_only else result
+        # the bar stays up for the merge (the command's `with bar` takes it off the screen,
+        # on an error too)
+        result = find_stories_in(corpus, settings, store, bar, save=not o.new_only)
+        bar.enter("cluster", len(result.stories))
+        msg.debug(
+            f"{plural(len(result.links), 'link')}, "
+            f"{plural(len(result.stories), 'story', 'stories')}"
+        )
+        if not o.new_only:
+            yield result
+            return
+        yield result.only_changed()
+        from ..store.incremental import save_pending
+
+        save_pending(result)  # the report is out: its stories now count as reported
 
 
 def write(
@@ -232,8 +248,7 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.text import clusters_text
 
     msg, bar = _start(o)
-    with bar:
-        result = find(ctx, paths, o, msg, bar)
+    with bar, find(ctx, paths, o, msg, bar) as result:
         bar.enter("write", sum(len(s.members) for s in result.stories))
         write(o, bar, "clusters", "articles", cluster_records(result), result.skipped,
               CLUSTER_COLUMNS, _chunks(clusters_text(result)))  # fmt: skip
@@ -270,8 +285,7 @@ def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
             "an HTML report is a page for a browser, not for a terminal: write it to a file"
             " with -o report.html (or pipe it)"
         )
-    with bar:
-        result = find(ctx, paths, o, msg, bar)
+    with bar, find(ctx, paths, o, msg, bar) as result:
         entries = result.timeline(since, until, o.dups_only, bar)
         bar.enter("write", len(entries))
         write(o, bar, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
@@ -319,8 +333,7 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.records import PAIR_COLUMNS, pair_records
 
     msg, bar = _start(o)
-    with bar:
-        result = find(ctx, paths, o, msg, bar)
+    with bar, find(ctx, paths, o, msg, bar) as result:
         bar.enter("write", len(result.links))
         write(o, bar, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
     c = result.corpus

@@ -149,16 +149,30 @@ def output(path: Path | None, pager: bool = False) -> Iterator[IO[str]]:
     try:
         mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
         os.fchmod(fd, mode)  # mkstemp makes 0600: keep the file's mode, or a new file's
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())  # on the disk before it replaces the old file
+        except OSError as exc:  # a full disk: the old file, if any, is left as it was
+            raise NewsdedupError(f"{path}: {exc.strerror}; the file was not written") from exc
         try:
             os.replace(tmp, target)
+            _sync_folder(folder)  # the rename itself on the disk: the report is durable
         except OSError as exc:
             raise NewsdedupError(f"{path}: {exc.strerror}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class PipeClosed(Exception):

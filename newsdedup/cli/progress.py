@@ -99,6 +99,7 @@ class Bar:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+            self._tasks = {}  # their ids were the stopped display's
 
     def __enter__(self) -> Bar:
         return self

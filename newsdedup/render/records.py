@@ -86,6 +86,8 @@ class PairRecord(TypedDict):
     shared_passages: int
     cosine: float
     specifics: list[str]
+    p_event: float | None  # the event scorer's probability for the pair
+    p_storyline: float | None  # the storyline scorer's
 
 
 class RelationRecord(TypedDict):
@@ -158,7 +160,7 @@ class TimelineRow(TypedDict):
 CLUSTER_COLUMNS = ["path", "story", "storyline", "story_size", "outlet", "agency", "date", "date_source",
                    "base", "kind", "score"]  # fmt: skip
 PAIR_COLUMNS = ["path_a", "path_b", "story", "storyline", "kind", "score", "jaccard", "containment",
-                "shared_passages", "cosine", "specifics"]  # fmt: skip
+                "shared_passages", "cosine", "specifics", "p_event", "p_storyline"]  # fmt: skip
 TIMELINE_COLUMNS = [
     "story", "storyline", "story_date", "headline", "tag", "source", "path", "outlet", "agency", "date",
     "date_source", "relation", "score", "passages", "shared_passages", "own_passages",
@@ -227,6 +229,8 @@ def pair_record(
         "shared_passages": ln.passages,
         "cosine": round(ln.cosine, 4),
         "specifics": list(ln.specifics),
+        "p_event": ln.p_event,
+        "p_storyline": ln.p_storyline,
     }
 
 

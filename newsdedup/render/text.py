@@ -10,7 +10,7 @@ decided once; each printer only draws it.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -215,6 +215,20 @@ def timeline_brief(entries: Iterable[Entry]) -> Iterator[str]:
         )
 
 
+def storyline_heads(entries: Sequence[Entry]) -> list[str | None]:
+    """For each entry, the heading of its storyline if the entry opens a storyline of several
+    events in the timeline (its events follow one another), else None."""
+    line = [e.story.storyline or e.story.id for e in entries]
+    count: dict[str, int] = {}
+    for k in line:
+        count[k] = count.get(k, 0) + 1
+    heads: list[str | None] = []
+    for n, k in enumerate(line):
+        opens = count[k] > 1 and (n == 0 or line[n - 1] != k)
+        heads.append(f"storyline {k} · {count[k]} events" if opens else None)
+    return heads
+
+
 #: SGR codes of the styles the coloured timeline uses (emphasis only: the tags carry the meaning)
 _SGR = {"date": "1;36", "headline": "1", "dim": "2", "tag": "35", "shared": "1;35",
         "differ": "1;31", "variant": "2;3"}  # fmt: skip
@@ -237,15 +251,20 @@ def timeline_text(
     wrap_sources: bool = False,
     color: bool = False,
 ) -> Iterator[str]:
-    """Plain text: shared and unique passages told apart by their tags. On a terminal
+    """Plain text: shared and unique passages told apart by their tags; the events of one
+    storyline follow one another under a ``== storyline`` heading. On a terminal
     (``wrap_sources``, ``width`` its columns) a long source line wraps under itself, not to
     column 0. ``color`` adds SGR styles to the same lines: the layout, widths and wrapping are
     those of the plain text, byte for byte once the escapes are removed."""
     paint = _paint(color)
+    entries = list(entries)
+    heads = storyline_heads(entries)
     for n, e in enumerate(entries):
         lay = layout(e, full)
         if n:
             yield "\n"
+        if heads[n]:
+            yield paint(f"== {heads[n]}", "shared") + "\n\n"
         when = term_safe(lay.when)
         head = f"{when}  {term_safe(lay.headline)}"
         lines = [head]
@@ -305,8 +324,12 @@ def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[
     """A report to paste into a ticket or a newsletter."""
     yield "# News timeline\n\n"
     yield "Passages are tagged with the sources that carry them; a single tag marks a passage only that source has.\n"
-    for e in entries:
+    entries = list(entries)
+    heads = storyline_heads(entries)
+    for n, e in enumerate(entries):
         lay = layout(e, full)
+        if heads[n]:
+            yield f"\n### {heads[n]}\n"
         yield f"\n## {lay.when} — {md_safe(lay.headline)}\n\n"
         yield f"Story `{lay.story}`, {lay.counted}"
         yield (

@@ -53,6 +53,19 @@ class StateMismatch(UsageError):
     """The state was made with other parameters or another schema (exit 2: the options conflict)."""
 
 
+class StateFull(StateError):
+    """The disk (or Redis' memory) holding the store is full: nothing half-written is kept."""
+
+
+class StateDamaged(StateError):
+    """The store cannot be read back as written: it must be rebuilt."""
+
+
+class LockLost(StateError):
+    """The run's lock lapsed (stopped past its expiry) and another run may have taken the
+    store: this run saves nothing."""
+
+
 class LockNotHeld(StateError):
     """A step that needs the store's lock was called without it (a mistake of the caller)."""
 
@@ -178,6 +191,8 @@ class Store(ABC):
     def __init__(self, wait: float) -> None:
         self.wait = wait
         self._depth = 0  # nesting of lock() calls: the lock is held while above zero
+        #: what the run should be told about the store on opening it (warnings)
+        self.notes: list[str] = []
 
     def __enter__(self) -> Store:
         return self
@@ -223,6 +238,13 @@ class Store(ABC):
         return StateError(
             f"{self.location}: {self.noun} in use by another newsdedup run{who}; "
             "try again later or wait for it with --wait SECONDS"
+        )
+
+    def damaged(self, detail: str) -> StateDamaged:
+        """The one-line error of a store that cannot be read back."""
+        return StateDamaged(
+            f"{self.location}: {self.noun} damaged ({detail}); run with --rebuild-state to make"
+            " it afresh (its files are read again)"
         )
 
     @abstractmethod

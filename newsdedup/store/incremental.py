@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+import zlib
 from dataclasses import astuple, fields, replace
 from functools import cache
 from importlib import metadata, resources
@@ -119,9 +121,11 @@ def load_stored(
     if touched:
         store.touch(touched)
     # files that are gone from the disk leave the store; files merely not named this run stay
+    # (and so do those that are no longer regular files: a folder or a FIFO put in a file's
+    # place is not that article any more)
     for key, row in known.items():
         where = store.local_path(row)
-        if key not in fresh and where is not None and not os.path.exists(where):
+        if key not in fresh and where is not None and not _regular(where):
             gone.append(key)
     store.lock()  # released by record_stories once this corpus' stories are saved
     if gone:
@@ -129,13 +133,26 @@ def load_stored(
     keys: list[bytes] = []
     articles: list[Article] = []
     stored = list(store.articles())
-    for n, (key, _ospath, blob) in enumerate(stored, 1):
+    for n, (key, ospath, blob) in enumerate(stored, 1):
         keys.append(key)
-        articles.append(decode_article(blob))
+        try:
+            articles.append(decode_article(blob))
+        except (zlib.error, ValueError, KeyError, TypeError, IndexError) as exc:
+            # a blob that does not decode to an article: the store was damaged outside newsdedup
+            what = f"the article of {display_path(os.fsdecode(ospath))} does not read back"
+            raise store.damaged(f"{what}: {type(exc).__name__}") from exc
         tick("load", n, len(stored))
     corpus = Corpus(finalise(articles, settings), skipped, keys)
     corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
     return corpus
+
+
+def _regular(path: str) -> bool:
+    """Whether ``path`` is (or links to) a regular file."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 class _RealPaths:
@@ -229,33 +246,58 @@ def _record_days(result: Result, store: Store) -> None:
         store.set_days(changed)
 
 
+def changed_stories(result: Result, store: Store) -> set[str]:
+    """The stories of ``result`` that are new or grew since the stories ``store`` holds: those
+    with an article new or changed in this run, or made of articles of several earlier
+    stories."""
+    before: dict[bytes, str] = store.stories()
+    keys = result.corpus.keys
+    changed: set[str] = set()
+    for story in result.stories:
+        earlier: set[str | None] = set()
+        for m in story.members:
+            earlier.add(before.get(keys[m]))
+            if m in result.corpus.fresh:
+                earlier.add(None)
+        if None in earlier or len(earlier) > 1:
+            changed.add(story.id)
+    return changed
+
+
 def record_stories(result: Result, store: Store, matching: Matching | None = None) -> set[str]:
     """Save the story of every stored article and release the lock :func:`load_stored` took;
-    return the stories that are new or grew: those with an article new or changed in this run,
-    or made of articles of several earlier stories."""
+    return the stories that are new or grew (:func:`changed_stories`)."""
     try:
-        before: dict[bytes, str] = store.stories()
-        keys = result.corpus.keys
-        changed: set[str] = set()
-        now: dict[bytes, str] = {}
-        for story in result.stories:
-            earlier: set[str | None] = set()
-            for m in story.members:
-                now[keys[m]] = story.id
-                earlier.add(before.get(keys[m]))
-                if m in result.corpus.fresh:
-                    earlier.add(None)
-            if None in earlier or len(earlier) > 1:
-                changed.add(story.id)
-        with store.locked():
-            _record_days(result, store)
-            if matching is not None and matching.basis == store.meta().get("matched"):
-                store.count_run()  # the same corpus and links: the same stories, kept as saved
-            else:
-                store.save_stories(now, matching)
+        changed = changed_stories(result, store)
+        _save(result, store, matching)
     finally:
         store.unlock()
     return changed
+
+
+def save_pending(result: Result) -> None:
+    """Save the stories of a result found with ``save=False`` (:func:`find_stories_stored`)
+    and release the store's lock: the step that marks them as reported, taken once their
+    report is written."""
+    store = result.store
+    if store is None:
+        return
+    try:
+        _save(result, store, result.matching)
+    finally:
+        result.store = None
+        store.unlock()
+
+
+def _save(result: Result, store: Store, matching: Matching | None) -> None:
+    keys = result.corpus.keys
+    now = {keys[m]: story.id for story in result.stories for m in story.members}
+    with store.locked():
+        _record_days(result, store)
+        if matching is not None and matching.basis == store.meta().get("matched"):
+            store.count_run()  # the same corpus and links: the same stories, kept as saved
+        else:
+            store.save_stories(now, matching)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,8 +349,12 @@ def _link_data(link: Link) -> str:
 def _link(a: int, b: int, data: str) -> Link:
     from ..match import Link
 
-    kind, score, jaccard, containment, passages, cosine, specifics = json.loads(data)
-    return Link(a, b, kind, score, jaccard, containment, passages, cosine, tuple(specifics))
+    kind, score, jaccard, containment, passages, cosine, specifics, *scored = json.loads(data)
+    p_event, p_storyline = scored or (None, None)
+    return Link(
+        a, b, kind, score, jaccard, containment, passages, cosine, tuple(specifics),
+        p_event, p_storyline,
+    )  # fmt: skip
 
 
 def stored_links(
@@ -340,10 +386,18 @@ def stored_links(
 
 
 def find_stories_stored(
-    corpus: Corpus, settings: Settings, store: Store, progress: Progress | None = None
+    corpus: Corpus,
+    settings: Settings,
+    store: Store,
+    progress: Progress | None = None,
+    save: bool = True,
 ) -> Result:
     """Stories of a corpus read by :func:`load_stored`: links as :func:`stored_links` finds
-    them, clustered afresh (clustering is cheap and deterministic), saved with the stories."""
+    them, clustered afresh (clustering is cheap and deterministic), saved with the stories.
+
+    With ``save=False`` nothing is saved yet and the store's lock stays held: the caller
+    writes its report of ``result.changed``, then calls :func:`save_pending` (or closes the
+    store, which saves nothing: the stories are reported again by the next run)."""
     from ..levels import stories_at
     from ..pipeline import Result
 
@@ -355,5 +409,13 @@ def find_stories_stored(
     except BaseException:
         store.unlock()
         raise
-    result.changed = record_stories(result, store, matching)
+    if save:
+        result.changed = record_stories(result, store, matching)
+        return result
+    try:
+        result.changed = changed_stories(result, store)
+    except BaseException:
+        store.unlock()
+        raise
+    result.store, result.matching = store, matching
     return result

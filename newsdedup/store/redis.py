@@ -14,7 +14,21 @@ machines. Keys (``P`` is ``--index-prefix``):
 * ``P:lsh-pending`` (set): keys stored but not yet in the LSH (the LSH is written after the
   article, so a run killed in between leaves them here and the next run finishes the work);
 * ``P:lock``: the store's lock (SET NX with an expiry that a live holder renews and a dead
-  one lets lapse).
+  one lets lapse). Every write that needs the lock is fenced by it: it is made only if the
+  lock still holds this run's token, so a run stopped past the lock's expiry cannot overwrite
+  what a newer run saved.
+
+The index has an identity, ``created`` in ``P:meta`` (when and by a random id), checked with
+its article count when a run reads the articles and again, in the saving transaction, before
+it saves: an index that was emptied or replaced meanwhile (Redis restarted without
+persistence) is reported, never silently refilled. Each machine also remembers the identity
+and run count of the index it last saved to (``$XDG_STATE_HOME/newsdedup/indexes.json``), so
+an index found gone or replaced at the start of a run is reported too.
+
+A full Redis (``maxmemory`` with ``noeviction``) refuses writes; the lock is taken, and
+``index prune`` writes, by scripts allowed to run then (Redis 7's ``allow-oom``), so ``index
+stats``, ``index prune`` and ``--rebuild-state`` still work, and every other write fails with
+one line saying so.
 
 A file's key is ``host`` NUL ``real path``: machines never overwrite each other's files, and a
 machine drops only its own deleted files. Article writes from several machines at once go to
@@ -25,11 +39,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -37,7 +55,18 @@ import numpy as np
 from ..errors import NewsdedupError, UsageError
 from ..model import Article
 from ..settings import Settings
-from .base import Matching, Row, StateError, Store, bound_meta, check_bound, order_key, wait_for
+from .base import (
+    LockLost,
+    Matching,
+    Row,
+    StateError,
+    StateFull,
+    Store,
+    bound_meta,
+    check_bound,
+    order_key,
+    wait_for,
+)
 
 T = TypeVar("T")
 
@@ -55,6 +84,9 @@ _READ_CHUNK = 2000
 _LSH_BUFFER = 10_000
 #: keys deleted per DEL when a rebuild wipes the prefix (and measured per pipeline by stats)
 _WIPE_BATCH = 1000
+#: files pruned per script: each script is atomic and blocks Redis while it runs, so a chunk
+#: is kept to a few tens of milliseconds; a prune stopped between chunks is finished by the next
+_PRUNE_CHUNK = 5000
 #: between the two keys of a link's field in ``P:links``: a key has a NUL only before a path
 #: ("/…") or a record number, never before SOH, so the pair splits back unambiguously
 _PAIR = b"\0\x01"
@@ -62,6 +94,15 @@ _PAIR = b"\0\x01"
 
 class IndexUnavailable(StateError):
     """Redis cannot be reached or went away and did not come back within the retries."""
+
+
+class IndexGone(StateError):
+    """The index was emptied or replaced (Redis restarted without persistence, or flushed):
+    the articles of files not named in a run are lost, and a run must not go on as if not."""
+
+
+class IndexFull(StateFull):
+    """Redis is at its ``maxmemory`` and refuses writes."""
 
 
 def _redis() -> Any:
@@ -114,6 +155,9 @@ class RedisStore(Store):
         self._renew: threading.Event | None = None
         self._lsh: Any = None
         self._written: set[bytes] = set()
+        #: the index's identity when this run read its articles: created id, file count
+        self._identity: tuple[str, int] | None = None
+        self.where = _where(self.params, prefix)
         p = prefix.encode("utf-8")
         self.k_meta, self.k_files, self.k_art = p + b":meta", p + b":files", p + b":art"
         self.k_sig, self.k_assign, self.k_lock = p + b":sig", p + b":assign", p + b":lock"
@@ -124,9 +168,13 @@ class RedisStore(Store):
             raise UsageError(
                 f"{url}: no index under the prefix {prefix!r} (a run with --index makes one)"
             )
+        version = str(self._call("connect", self.r.info, "server").get("redis_version", "0"))
+        # Redis 7 runs scripts flagged allow-oom on a full Redis; older ones refuse the flag
+        self._oom_flag = _OOM_FLAG if int(version.split(".")[0] or 0) >= 7 else ""
         if rebuild:
             with self.locked():
                 self._call("rebuild", self._wipe)
+            _remember(self.where, None)
         self._call("check", self._bind)
 
     def _disconnect(self) -> None:
@@ -143,6 +191,11 @@ class RedisStore(Store):
             return fn(*args)
         except NewsdedupError:
             raise
+        except redis.exceptions.OutOfMemoryError as exc:
+            raise IndexFull(
+                f"{self.url}: Redis is full (maxmemory): raise it or prune (newsdedup index prune"
+                " --index URL --older-than AGE); the index is consistent, run again then"
+            ) from exc
         except redis.exceptions.RedisError as exc:
             raise IndexUnavailable(
                 f"{self.url}: Redis {what} failed: {exc}"
@@ -168,9 +221,23 @@ class RedisStore(Store):
 
     def _bind(self) -> None:
         want = bound_meta(self.settings)
-        # the first run to arrive writes the parameters; a racing run reads them
-        if self.r.hsetnx(self.k_meta, "schema", want["schema"]):
-            self.r.hset(self.k_meta, mapping={**want, "runs": 0, "created_by": "newsdedup"})
+        found = self.meta()
+        last = _recall(self.where)
+        if not found and last is not None:
+            raise IndexGone(
+                f"{self.location}: the index this machine last saved to (created"
+                f" {last['created']}) is gone: Redis restarted without persistence or was"
+                " emptied, and the articles of files not named in a run are lost; run with"
+                " --rebuild-state over all the inputs to make it afresh"
+            )
+        if found.get("schema") and not found.get("created"):  # made before identities
+            with contextlib.suppress(_redis().exceptions.ResponseError):  # full: a later run
+                self.r.hsetnx(self.k_meta, "created", _new_identity())
+        # the first run to arrive writes the parameters; a racing run reads them (nothing is
+        # written to an index that exists: ``index stats`` works on a full Redis)
+        if not found.get("schema") and self.r.hsetnx(self.k_meta, "schema", want["schema"]):
+            meta0 = {**want, "runs": 0, "created_by": "newsdedup", "created": _new_identity()}
+            self.r.hset(self.k_meta, mapping=meta0)
         meta: dict[str, str] = {}
 
         def complete() -> bool:  # a racing creator writes the rest a moment later
@@ -180,6 +247,18 @@ class RedisStore(Store):
         with contextlib.suppress(StateError):
             wait_for(complete, 1.0, lambda: StateError("incomplete meta"))
         check_bound(meta, self.settings, self.location, self.noun)
+        if last is not None and meta.get("created") != last["created"]:
+            self.notes.append(
+                f"{self.location}: the index was made afresh (created {meta.get('created')})"
+                f" since this machine last saved to it (created {last['created']}): the"
+                " articles of this machine's files not named in this run are no longer in it"
+            )
+        elif last is not None and int(meta.get("runs", 0)) < int(last["runs"]):
+            self.notes.append(
+                f"{self.location}: the index is older than this machine's last save (run"
+                f" {meta.get('runs')}, saved at run {last['runs']}: restored from an older"
+                " snapshot?); files written since are read again when named"
+            )
 
     def meta(self) -> dict[str, str]:
         raw = self._call("read", self.r.hgetall, self.k_meta)
@@ -211,10 +290,10 @@ class RedisStore(Store):
     # -- the lock ----------------------------------------------------------------------------
 
     def _acquire(self) -> None:
+        take = self.r.register_script(self._oom_flag + _TAKE)
+
         def attempt() -> bool:
-            return bool(
-                self._call("lock", self.r.set, self.k_lock, self._token, None, LOCK_TTL_MS, True)
-            )
+            return bool(self._call("lock", take, [self.k_lock], [self._token, LOCK_TTL_MS]))
 
         wait_for(attempt, self.wait, self._in_use)
         stop = threading.Event()
@@ -321,16 +400,18 @@ class RedisStore(Store):
         if not keys:
             return
 
-        def drop() -> None:
-            self._unindex(keys)
-            pipe = self.r.pipeline(transaction=True)
+        links = self._links_of(keys)
+
+        def drop(pipe: Any) -> None:
             for name in (self.k_files, self.k_art, self.k_sig, self.k_assign, self.k_matched):
                 pipe.hdel(name, *keys)
-            self._unlink(pipe, keys)
+            if links:
+                pipe.hdel(self.k_links, *links)
             pipe.srem(self.k_pending, *keys)
-            pipe.execute()
 
-        self._call("remove", drop)
+        self._still_mine()  # before the LSH, which is written outside the fenced transaction
+        self._call("remove", self._unindex, keys)
+        self._fenced("remove", drop)
         self._written.difference_update(keys)
 
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -343,6 +424,10 @@ class RedisStore(Store):
                 f"{self.url}: Redis lost {len(lost)} article(s) this run wrote (restarted without"
                 " persistence?); nothing was printed: run again to complete"
             )
+        meta = self.meta()
+        if not meta.get("schema"):
+            raise self._gone("before this run read the articles")
+        self._identity = (meta.get("created", ""), len(rows))  # "": made before identities
         keys = sorted(
             (k for k, r in rows.items() if not r.pruned),
             key=lambda k: (order_key(rows[k].ospath), k),
@@ -358,8 +443,8 @@ class RedisStore(Store):
         self._need_lock("recording the articles' days")
         rows = self.rows()
         mapping = {k: _row_json(replace(rows[k], day=d)) for k, d in days.items() if k in rows}
-        if mapping:
-            self._call("write", self.r.hset, self.k_files, None, None, mapping)
+        if mapping:  # fenced by the lock, as every locked write
+            self._fenced("write", lambda pipe: pipe.hset(self.k_files, mapping=mapping))
 
     def prune(self, before: str) -> int:
         with self.locked():
@@ -368,17 +453,21 @@ class RedisStore(Store):
             if not old:
                 return 0
 
-            def drop() -> None:
-                keys = [r.key for r in old]
-                self._unindex(keys)
-                pipe = self.r.pipeline(transaction=True)
-                pipe.hset(self.k_files, mapping={r.key: _row_json(r, pruned=True) for r in old})
-                for name in (self.k_art, self.k_sig, self.k_assign, self.k_matched):
-                    pipe.hdel(name, *keys)
-                self._unlink(pipe, keys)
-                pipe.execute()
-
-            self._call("prune", drop)
+            self._still_mine()
+            self._call("prune", self._unindex, [r.key for r in old])
+            script = self.r.register_script(self._oom_flag + _PRUNE)
+            fields = self._call("read", self.r.hkeys, self.k_links)
+            hashes = [self.k_lock, self.k_files, self.k_art, self.k_sig, self.k_assign,
+                      self.k_matched, self.k_links]  # fmt: skip
+            # scripts fenced by the lock and allowed on a full Redis (what they drop frees far
+            # more than the rows they mark take): prune is the way out of a full index
+            for start in range(0, len(old), _PRUNE_CHUNK):
+                chunk = old[start : start + _PRUNE_CHUNK]
+                keys = [r.key for r in chunk]
+                rows_json = [_row_json(r, pruned=True) for r in chunk]
+                args = [self._token, len(chunk), *keys, *rows_json, *_ends_in(fields, keys)]
+                if not self._call("prune", script, hashes, args):
+                    raise self._lock_lost()
         return len(old)
 
     # -- stories -----------------------------------------------------------------------------
@@ -391,8 +480,7 @@ class RedisStore(Store):
         self._need_lock("saving the stories")
         matching = matching or Matching()
 
-        def write() -> None:
-            pipe = self.r.pipeline(transaction=True)
+        def write(pipe: Any) -> None:
             pipe.delete(self.k_assign, self.k_matched, self.k_links)
             if assign:
                 pipe.hset(self.k_assign, mapping=dict(sorted(assign.items())))
@@ -402,21 +490,75 @@ class RedisStore(Store):
                 pipe.hset(self.k_links, mapping={a + _PAIR + b: d for a, b, d in matching.links})
             pipe.hset(self.k_meta, "matched", matching.basis)
             pipe.hincrby(self.k_meta, "runs", 1)
-            pipe.execute()
 
-        self._call("write", write)
+        self._saved(self._fenced("write", write, check_articles=True))
 
     def count_run(self) -> None:
         self._need_lock("counting a run")
-        self._call("write", self.r.hincrby, self.k_meta, "runs", 1)
+        self._saved(
+            self._fenced("write", lambda p: p.hincrby(self.k_meta, "runs", 1), check_articles=True)
+        )
 
-    def _unlink(self, pipe: Any, keys: list[bytes]) -> None:
-        """Queue on ``pipe`` the deletion of every link with an end among ``keys``."""
-        gone = set(keys)
-        fields = self._call("read", self.r.hkeys, self.k_links)
-        drop = [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
-        if drop:
-            pipe.hdel(self.k_links, *drop)
+    def _saved(self, runs: int) -> None:
+        """Remember the index this machine saved to, for the next run's check."""
+        created = self._identity[0] if self._identity else self.meta().get("created", "")
+        _remember(self.where, {"created": created, "runs": runs})
+
+    def _links_of(self, keys: list[bytes]) -> list[bytes]:
+        """The fields of every link with an end among ``keys``."""
+        return _ends_in(self._call("read", self.r.hkeys, self.k_links), keys)
+
+    # -- fenced writes -------------------------------------------------------------------------
+
+    def _fenced(self, what: str, queue: Callable[[Any], Any], check_articles: bool = False) -> int:
+        """Run the writes ``queue`` puts on a transaction only if this run still holds the lock
+        (and, with ``check_articles``, the index is still the one whose articles it read, with
+        no file lost): WATCH on the lock and the meta, checks, then MULTI/EXEC. Returns the
+        index's run count after the transaction."""
+        redis = _redis()
+
+        def attempt() -> int:
+            with self.r.pipeline(transaction=True) as pipe:
+                pipe.watch(self.k_lock, self.k_meta)
+                if pipe.get(self.k_lock) != self._token.encode():
+                    raise self._lock_lost()
+                if check_articles and self._identity is not None:
+                    created, count = self._identity
+                    now = pipe.hget(self.k_meta, "created") or b""
+                    if not pipe.hexists(self.k_meta, "schema") or now.decode() != created:
+                        raise self._gone("while this run was working")
+                    if pipe.hlen(self.k_files) < count:
+                        raise self._gone("while this run was working: it lost articles")
+                pipe.multi()
+                queue(pipe)
+                pipe.hget(self.k_meta, "runs")
+                return int(pipe.execute()[-1] or 0)
+
+        try:
+            return self._call(what, attempt)
+        except IndexUnavailable as exc:
+            if isinstance(exc.__cause__, redis.exceptions.WatchError):
+                raise self._lock_lost() from exc
+            raise
+
+    def _still_mine(self) -> None:
+        """Raise :class:`LockLost` unless the lock holds this run's token."""
+        if self._call("read", self.r.get, self.k_lock) != self._token.encode():
+            raise self._lock_lost()
+
+    def _lock_lost(self) -> LockLost:
+        return LockLost(
+            f"{self.location}: this run's lock on the index lapsed (the run was stopped or"
+            f" stalled for over {LOCK_TTL_MS // 1000} s) and another run may have taken it;"
+            " nothing was saved: run again"
+        )
+
+    def _gone(self, when: str) -> IndexGone:
+        return IndexGone(
+            f"{self.location}: the index was emptied or replaced {when} (Redis restarted"
+            " without persistence?); nothing was saved: run again to complete (over all the"
+            " inputs, with --rebuild-state if it says the index is gone)"
+        )
 
     def matching(self) -> Matching:
         basis = self.meta().get("matched", "")
@@ -452,11 +594,34 @@ class RedisStore(Store):
         return total
 
 
+# the lock is taken, and prune writes, by scripts flagged to run on a full Redis (Redis 7 and
+# later; older ones run them unflagged, and refuse them when full), so that prune and
+# --rebuild-state, which free memory, work there
+_OOM_FLAG = "#!lua flags=allow-oom\n"
+_TAKE = """return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])"""
+# prune's write: only by the lock's holder; files' rows marked pruned, their articles,
+# signatures, stories, coverage and links dropped. KEYS: lock, files, art, sig, assign,
+# matched, links; ARGV: token, n, n keys, n rows, the link fields to drop
+_PRUNE = """if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+local n = tonumber(ARGV[2])
+for i = 1, n do
+  local key = ARGV[2 + i]
+  for k = 3, 6 do redis.call('hdel', KEYS[k], key) end
+  redis.call('hset', KEYS[2], key, ARGV[2 + n + i])
+end
+for i = 3 + 2 * n, #ARGV do redis.call('hdel', KEYS[7], ARGV[i]) end
+return 1"""
 # the lock is renewed or released only by the run that holds it
 _RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"""
 _RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1]) else return 0 end"""
+
+
+def _ends_in(fields: list[bytes], keys: list[bytes]) -> list[bytes]:
+    """The link fields among ``fields`` with an end among ``keys``."""
+    gone = set(keys)
+    return [f for f in fields if not gone.isdisjoint(f.split(_PAIR, 1))]
 
 
 def _row_json(r: Row, pruned: bool | None = None) -> bytes:
@@ -477,3 +642,63 @@ def _row_json(r: Row, pruned: bool | None = None) -> bytes:
 def _row(key: bytes, value: bytes) -> Row:
     ospath, size, mtime_ns, sha, pk, day, pruned = json.loads(value)
     return Row(key, ospath.encode("utf-8", "surrogateescape"), size, mtime_ns, sha, pk, day, pruned)
+
+
+# ---------------------------------------------------------------------------------------------
+# what this machine remembers of the indexes it saved to
+
+
+def _new_identity() -> str:
+    """An index's identity: when it was created, and a random id (two indexes made in the
+    same second differ)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + " " + uuid.uuid4().hex[:12]
+
+
+def _where(params: Mapping[str, Any], prefix: str) -> str:
+    """The index's place as this machine names it (no password)."""
+    place = params.get("path") or f"{params.get('host', 'localhost')}:{params.get('port', 6379)}"
+    return f"{place}/{params.get('db', 0)} {prefix}"
+
+
+def _memo_path() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(base) / "newsdedup" / "indexes.json"
+
+
+def _recall(where: str) -> dict[str, str] | None:
+    """The identity and run count of the index at ``where`` when this machine last saved to
+    it (None: never, or not remembered)."""
+    try:
+        memo = json.loads(_memo_path().read_text(encoding="utf-8"))
+        found = memo.get(where)
+        return {"created": str(found["created"]), "runs": str(int(found["runs"]))}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _remember(where: str, identity: dict[str, Any] | None) -> None:
+    """Note (None: forget) the index at ``where``; a memo that cannot be written is only a
+    check less (the index itself is not affected), so errors are ignored."""
+    path = _memo_path()
+    try:
+        memo = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(memo, dict):
+            memo = {}
+    except (OSError, ValueError):
+        memo = {}
+    if identity is None or not identity.get("created"):
+        if memo.pop(where, None) is None:
+            return
+    else:
+        memo[where] = identity
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".indexes.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(memo, fh, sort_keys=True, indent=1)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
