@@ -314,8 +314,11 @@ def test_issue17_on_80_columns_long_lines_wrap_under_themselves() -> None:
         assert len(lines) > 20
         for line in lines:
             assert len(line) <= 80, line
-            # a story's first line starts with its date; every other line is indented
-            assert line.startswith(" ") or re.match(r"(\d{4}-\d\d-\d\d|undated)", line), line
+            # a story's first line starts with its date, a storyline's heading with '=='; every
+            # other line is indented
+            assert line.startswith((" ", "== storyline ")) or re.match(
+                r"(\d{4}-\d\d-\d\d|undated)", line
+            ), line
 
 
 def test_issue17_brief_in_fixed_columns_and_not_with_json() -> None:
