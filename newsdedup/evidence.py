@@ -22,7 +22,8 @@ import numpy as np
 
 from .arrays import segment_sums
 from .model import Article
-from .sketch import FeatureTable, _is_term, _ptr, tokens
+from .sketch import FeatureTable, is_term, tokens
+from .sketch.csr import pointers, row_positions
 
 #: the lead is the first this many terms of the body: about the first two sentences of a news
 #: article, where a write-up of an event says what happened (a storyline's other pieces open on
@@ -50,7 +51,7 @@ def csr_cosines(
     for lo in range(0, len(firsts), step):
         s, g = firsts[lo : lo + step], seconds[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
-        s_rows, g_rows = _rows(ptr, s), _rows(ptr, g)
+        s_rows, g_rows = row_positions(ptr, s), row_positions(ptr, g)
         g_key = np.repeat(pair, size[g]) * span + ids64[g_rows]
         order = np.argsort(g_key, kind="stable")
         g_sorted = g_key[order]
@@ -63,13 +64,6 @@ def csr_cosines(
         prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
         out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
     return out
-
-
-def _rows(ptr: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """The entry positions of rows ``which`` of a CSR table, row after row."""
-    ln = ptr[which + 1] - ptr[which]
-    start = np.repeat(ptr[which] - np.r_[0, np.cumsum(ln)[:-1]], ln)
-    return start + np.arange(int(ln.sum()), dtype=np.int64)
 
 
 def _overlap(
@@ -94,8 +88,8 @@ def _overlap(
         pair = np.arange(len(s), dtype=np.int64)
         keys = np.concatenate(
             [
-                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[_rows(ptr, s)],
-                np.repeat(pair, np.diff(optr)[g]) * span + oids64[_rows(optr, g)],
+                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[row_positions(ptr, s)],
+                np.repeat(pair, np.diff(optr)[g]) * span + oids64[row_positions(optr, g)],
             ]
         )
         keys.sort()
@@ -130,7 +124,7 @@ def _count_rows(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lens.sum()))
     if not len(flat):
-        return _ptr(np.zeros(len(rows), np.int64)), flat, flat
+        return pointers(np.zeros(len(rows), np.int64)), flat, flat
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
     span = int(flat.max()) + 1
     keys, first, counts = np.unique(owner * span + flat, return_index=True, return_counts=True)
@@ -175,12 +169,12 @@ def article_vectors(
     for art in articles:
         lead: list[int] = []
         for para in art.body:
-            lead.extend(i for t in tokens(para) if _is_term(t) and (i := index.get(t)) is not None)
+            lead.extend(i for t in tokens(para) if is_term(t) and (i := index.get(t)) is not None)
             if len(lead) >= LEAD_TERMS:
                 break
         leads.append(lead[:LEAD_TERMS])
         head = art.headline.value or ""
-        heads.append([i for t in tokens(head) if _is_term(t) and (i := index.get(t)) is not None])
+        heads.append([i for t in tokens(head) if is_term(t) and (i := index.get(t)) is not None])
     lp, li, lc = _count_rows(leads)
     hp, hi, hc = _count_rows(heads)
     # a lead or headline term the full texts never saw (a lead headline's words are in the

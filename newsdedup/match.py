@@ -31,19 +31,20 @@ from .arrays import segment_sums, unique, unique_inverse
 from .model import Article, LinkKind
 from .settings import Settings
 from .sketch import (
-    PASSAGE_PERM,
     Features,
     FeatureTable,
     Permutations,
-    _is_term,
-    _ptr,
     build_features,
     cosine,
+    is_term,
     jaccard_containment,
     term_hashes,
     tokens,
     weigh_terms,
+    with_weights,
 )
+from .sketch.csr import pointers, positions, row_positions
+from .tuning import TUNING
 
 REPRINT_CONTAINMENT = 0.8
 APPROX_MARGIN = 0.25  # estimated Jaccard this far below a reprint's need skips the exact check
@@ -249,7 +250,7 @@ def set_jaccard(
     """Exact intersection sizes and Jaccard of many pairs of sorted, unique 32-bit hash sets."""
     lengths = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
     flat = np.concatenate(sets) if len(sets) else _NO_CODES
-    return set_jaccard_csr(flat, _ptr(lengths), firsts, seconds, chunk)
+    return set_jaccard_csr(flat, pointers(lengths), firsts, seconds, chunk)
 
 
 def set_jaccard_csr(
@@ -267,9 +268,7 @@ def set_jaccard_csr(
         for side in (a, b):
             ln = lengths[side]
             pair = np.repeat(np.arange(len(side), dtype=np.int64), ln)
-            # positions of each member: offsets[side] + 0..len-1
-            start = np.repeat(offsets[side] - np.r_[0, np.cumsum(ln)[:-1]], ln)
-            pos = start + np.arange(int(ln.sum()), dtype=np.int64)
+            pos = positions(offsets[side], ln)  # each member's: offsets[side] + 0..len-1
             tags.append((pair << 32) | flat[pos])
         both = np.sort(np.concatenate(tags))
         same = both[1:][both[1:] == both[:-1]] >> 32
@@ -294,8 +293,8 @@ def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -
     for lo in range(0, len(firsts), step):
         s, g = small[lo : lo + step], large[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
-        s_rows = _rows(ptr, s)
-        g_rows = _rows(ptr, g)
+        s_rows = row_positions(ptr, s)
+        g_rows = row_positions(ptr, g)
         s_pair = np.repeat(pair, size[s])
         g_key = np.repeat(pair, size[g]) * span + ids[g_rows]
         order = np.argsort(g_key, kind="stable")
@@ -308,13 +307,6 @@ def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -
         prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
         out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
     return out
-
-
-def _rows(ptr: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """The entry positions of rows ``which`` of a CSR table, row after row."""
-    ln = ptr[which + 1] - ptr[which]
-    start = np.repeat(ptr[which] - np.r_[0, np.cumsum(ln)[:-1]], ln)
-    return start + np.arange(int(ln.sum()), dtype=np.int64)
 
 
 def _passage_matches(
@@ -331,10 +323,10 @@ def _passage_matches(
     n_docs = len(table)
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
     sent_of = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    perms = Permutations(PASSAGE_PERM, seed + 1)
+    perms = Permutations(TUNING.passage_perm, seed + 1)
     sigs = perms.signatures_csr(table.sent, table.sent_ptr)
     buckets: Buckets = {}
-    for k, rows in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, PASSAGE_PERM)).items():
+    for k, rows in band_buckets(sigs, *lsh_params(PASSAGE_THRESHOLD, TUNING.passage_perm)).items():
         # a sentence in many articles is a stock phrase (or a flood of copies): no evidence
         if k > PASSAGE_MAX_HITS:
             continue
@@ -427,9 +419,9 @@ def prepare(
 ) -> MatchRun:
     """Features, term weights and the candidate pairs of every index."""
     table = build_features(articles, settings.shingle_size, progress, settings.jobs)
-    counts = table.w_counts.copy()
+    counts = table.w_counts  # raw counts, kept: the weighed table drops them
     days = [day_number(a) for a in articles]
-    weigh_terms(table, days)
+    table = with_weights(table, weigh_terms(table, days))
     feats = [table.row(i) for i in range(len(table))]
     perms = Permutations(settings.num_perm, settings.seed)
     n = len(table)
@@ -454,7 +446,7 @@ def prepare(
     vocab_hash[used] = term_hashes([table.vocab[t] for t in used.tolist()])
     has_terms = tops > 0
     term_perms = Permutations(TERMS_PERM, settings.seed + 2)
-    term_sigs = term_perms.signatures_csr(vocab_hash[table.top_ids[top_rows]], _ptr(tops))
+    term_sigs = term_perms.signatures_csr(vocab_hash[table.top_ids[top_rows]], pointers(tops))
     term_buckets = band_buckets(term_sigs, *TERMS_LSH_PARAMS, has_terms)
     # date-window blocking: dated articles further apart than the window link only when
     # near-identical, which the document LSH finds; the term and passage indexes, whose buckets
@@ -594,7 +586,7 @@ def flash_links(
         src, when = sources[i], clock[i]
         if f.tokens > FLASH_MAX_TOKENS or src is None or when is None:
             continue
-        words = [t for t in dict.fromkeys(tokens(articles[i].headline.value or "")) if _is_term(t)]
+        words = [t for t in dict.fromkeys(tokens(articles[i].headline.value or "")) if is_term(t)]
         slots = _rare(words)
         if len(words) < FLASH_MIN_WORDS:
             continue
