@@ -24,16 +24,7 @@ from .arrays import segment_sums
 from .model import Article
 from .sketch import FeatureTable, is_term, tokens
 from .sketch.csr import pointers, row_positions
-
-#: the lead is the first this many terms of the body: about the first two sentences of a news
-#: article, where a write-up of an event says what happened (a storyline's other pieces open on
-#: their own news and recall the event further down)
-LEAD_TERMS = 40
-#: gaps in days beyond this count as this: a story's versions are days apart at most, and
-#: storylines a week
-GAP_CAP = 7
-#: ranks beyond this count as this (a pair's place among an article's candidates by cosine)
-RANK_CAP = 20
+from .tuning import TUNING
 
 
 def csr_cosines(
@@ -139,7 +130,7 @@ class ArticleVectors:
     """Each article's text as TF-IDF vectors at three grains (see :func:`article_vectors`)."""
 
     full: Vectors  # every term of the text and header headline
-    lead: Vectors  # the first LEAD_TERMS terms of the body
+    lead: Vectors  # the first TUNING.lead_terms terms of the body
     head: Vectors  # the headline's terms (whatever the headline's source)
 
 
@@ -170,9 +161,9 @@ def article_vectors(
         lead: list[int] = []
         for para in art.body:
             lead.extend(i for t in tokens(para) if is_term(t) and (i := index.get(t)) is not None)
-            if len(lead) >= LEAD_TERMS:
+            if len(lead) >= TUNING.lead_terms:
                 break
-        leads.append(lead[:LEAD_TERMS])
+        leads.append(lead[: TUNING.lead_terms])
         head = art.headline.value or ""
         heads.append([i for t in tokens(head) if is_term(t) and (i := index.get(t)) is not None])
     lp, li, lc = _count_rows(leads)
@@ -265,14 +256,14 @@ def gather(
     pfew = np.maximum(1, np.minimum(pcount[firsts], pcount[seconds]))
     da, db = days[firsts], days[seconds]
     dated = (da != undated) & (db != undated)
-    gap = np.where(dated, np.minimum(np.abs(da - db), GAP_CAP), 0)
+    gap = np.where(dated, np.minimum(np.abs(da - db), TUNING.gap_cap), 0)
     tok = table.tokens.astype(np.float64)
     ta, tb = np.maximum(tok[firsts], 1.0), np.maximum(tok[seconds], 1.0)
     # source names compared by id (ids in sorted order of names: the same on every run)
     names = {s: i for i, s in enumerate(sorted({s for s in sources if s is not None}))}
     src = np.array([-1 if s is None else names[s] for s in sources], dtype=np.int64)
     same_source = (src[firsts] >= 0) & (src[firsts] == src[seconds])
-    rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), RANK_CAP)
+    rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), TUNING.rank_cap)
     words = (table.w_ptr, table.w_ids)
     s_ptr, s_ids = slots
     s_len = np.diff(s_ptr)

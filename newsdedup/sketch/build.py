@@ -107,19 +107,7 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
     )
     term_mask = np.fromiter(map(is_term, vocab), dtype=bool, count=len(vocab))
     w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, term_mask, len(vocab))
-    passages: list[np.ndarray] = []
-    per_art: list[int] = []
-    first = 0
-    for a in range(len(articles)):
-        seen: set[bytes] = set()
-        for s in range(first, first + art_sents[a]):
-            if long[s]:
-                key = sent_sets[s].tobytes()
-                if key not in seen:  # a sentence repeated within one article counts once
-                    seen.add(key)
-                    passages.append(sent_sets[s])
-        per_art.append(len(seen))
-        first += art_sents[a]
+    passages, per_art = _distinct_passages(sent_sets, long, art_sents)
     sizes = np.fromiter(map(len, shingles), dtype=np.int64, count=len(shingles))
     psizes = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
     return FeatureTable(
@@ -135,6 +123,27 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
         w_counts=w_counts,
         headlines=[tuple(dict.fromkeys(intern(t) for t in h if is_term(t))) for h in heads],
     )
+
+
+def _distinct_passages(
+    sent_sets: list[np.ndarray], long: np.ndarray, art_sents: list[int]
+) -> tuple[list[np.ndarray], list[int]]:
+    """Each article's passages (its long sentences' shingle sets, a sentence repeated within
+    one article counted once) and how many each article has."""
+    passages: list[np.ndarray] = []
+    per_art: list[int] = []
+    first = 0
+    for count in art_sents:
+        seen: set[bytes] = set()
+        for s in range(first, first + count):
+            if long[s]:
+                key = sent_sets[s].tobytes()
+                if key not in seen:  # a sentence repeated within one article counts once
+                    seen.add(key)
+                    passages.append(sent_sets[s])
+        per_art.append(len(seen))
+        first += count
+    return passages, per_art
 
 
 def _segment_shingles(

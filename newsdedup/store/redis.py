@@ -263,12 +263,12 @@ class RedisStore(Store):
         if self._lsh is None:
             from datasketch import MinHashLSH
 
-            from ..match import DOC_LSH_THRESHOLD
+            from ..tuning import TUNING
 
             cfg = {k: v for k, v in self.params.items() if k in ("host", "port", "db", "password",
                                                                   "username", "path")}  # fmt: skip
             self._lsh = MinHashLSH(
-                threshold=DOC_LSH_THRESHOLD,
+                threshold=TUNING.doc_lsh_threshold,
                 num_perm=self.settings.num_perm,
                 storage_config={
                     "type": "redis",
