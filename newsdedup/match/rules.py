@@ -19,6 +19,7 @@ from typing import cast, overload
 
 import numpy as np
 
+from ..background import WordModel
 from ..model import LinkKind
 from ..settings import Settings
 from ..sketch import Features, cosine, jaccard_containment
@@ -147,15 +148,13 @@ def headline_slots(f: Features) -> tuple[str, ...]:
     figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
     Worked out once an article (a pair is checked many times)."""
     if f.slots is None:
-        f.slots = rare(f.headline)
+        f.slots = rare(f.headline, f.language)
     return cast("tuple[str, ...]", f.slots)  # set just above if it was not
 
 
-def rare(words: Iterable[str]) -> tuple[str, ...]:
+def rare(words: Iterable[str], language: WordModel) -> tuple[str, ...]:
     """The words rarer in the language than ``headline_slot_max_bg``, in order."""
-    from ..background import background_df
-
-    return tuple(t for t in words if background_df(t) < TUNING.headline_slot_max_bg)
+    return tuple(t for t in words if language.df(t) < TUNING.headline_slot_max_bg)
 
 
 def headlines_agree(fa: Features, fb: Features) -> bool:

@@ -41,7 +41,7 @@ def flash_links(
         if f.tokens > TUNING.flash_max_tokens or src is None or when is None:
             continue
         words = [t for t in dict.fromkeys(tokens(articles[i].headline.value or "")) if is_term(t)]
-        slots = rare(words)
+        slots = rare(words, f.language)
         if len(words) < TUNING.flash_min_words:
             continue
         best: tuple[float, float, int] | None = None

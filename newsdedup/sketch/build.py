@@ -11,7 +11,7 @@ Three views of each article feed the matcher:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
 from itertools import chain
 from sys import intern
 
@@ -36,34 +36,36 @@ def build_features(
     """Tokenise every article once; shingles, passages and term counts as columns. With several
     jobs, forked workers take ranges of the list and send back their columns (results in order:
     identical output); the ranges' vocabularies are merged into one."""
-    from ..parallel import SHARED, ordered_map
+    from ..parallel import shared_map
 
     # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
     # but a run is cut in at least eight of 256 or more, so every worker has some
     step = max(256, min(1024, -(-len(articles) // 8)))
     ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
-    SHARED["articles"] = articles
-    try:
-        parts: list[FeatureTable] = []
-        done = 0
-        work = partial(_features_of_range, shingle_size=shingle_size, hasher=TokenHasher())
-        for part in ordered_map(work, ranges, jobs, chunksize=1, min_items=2):
-            parts.append(part)
-            done += len(part)
-            if progress is not None:
-                progress("sketch", done, len(articles))
-        return concat(parts)
-    finally:
-        SHARED.pop("articles", None)
+    # the run's articles and its token hasher (each worker fills its own copy's cache)
+    run = _Sketching(articles, shingle_size, TokenHasher())
+    parts: list[FeatureTable] = []
+    done = 0
+    for part in shared_map(_features_of_range, run, ranges, jobs, chunksize=1, min_items=2):
+        parts.append(part)
+        done += len(part)
+        if progress is not None:
+            progress("sketch", done, len(articles))
+    return concat(parts)
 
 
-def _features_of_range(
-    bounds: tuple[int, int], shingle_size: int, hasher: TokenHasher
-) -> FeatureTable:
-    from ..parallel import SHARED
+@dataclass(frozen=True)
+class _Sketching:
+    """What every range of one run is sketched with."""
 
+    articles: list[Article]
+    shingle_size: int
+    hasher: TokenHasher
+
+
+def _features_of_range(run: _Sketching, bounds: tuple[int, int]) -> FeatureTable:
     lo, hi = bounds
-    return _features(SHARED["articles"][lo:hi], shingle_size, hasher)
+    return _features(run.articles[lo:hi], run.shingle_size, run.hasher)
 
 
 def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -> FeatureTable:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..background import WordModel
 from .csr import pointers
 
 
@@ -36,9 +37,10 @@ class FeatureTable:
     spec_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # sorted
     top_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     top_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # best first
-    slots: list[tuple[str, ...] | None] = field(
-        default_factory=list
-    )  # see match.rules.headline_slots
+    # each headline's slots, made when first asked for (match.rules.headline_slots)
+    slots: list[tuple[str, ...] | None] = field(default_factory=list)
+    #: the run's language model (set with the weights: how the run's terms are looked up)
+    language: WordModel = field(default_factory=WordModel)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -115,6 +117,10 @@ class Features:
         return frozenset(v[k] for k in t.w_ids[t.w_ptr[i] : t.w_ptr[i + 1]].tolist())
 
     @property
+    def language(self) -> WordModel:
+        return self._t.language
+
+    @property
     def slots(self) -> tuple[str, ...] | None:
         return self._t.slots[self._i]
 
@@ -183,6 +189,7 @@ class TermColumns:
     spec_ids: np.ndarray  # int32: sorted
     top_ptr: np.ndarray
     top_ids: np.ndarray  # int32: best first
+    language: WordModel  # the model the weights were looked up in
 
 
 def with_weights(table: FeatureTable, cols: TermColumns) -> FeatureTable:
@@ -196,6 +203,7 @@ def with_weights(table: FeatureTable, cols: TermColumns) -> FeatureTable:
         spec_ids=cols.spec_ids,
         top_ptr=cols.top_ptr,
         top_ids=cols.top_ids,
+        language=cols.language,
         w_counts=np.zeros(0, np.int64),  # counts are weights now
     )
 

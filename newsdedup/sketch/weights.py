@@ -9,6 +9,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..arrays import segment_sums, unique
+from ..background import WordModel
 from ..tuning import TUNING
 from .csr import pointers
 from .table import FeatureTable, TermColumns
@@ -21,7 +22,7 @@ def weigh_terms(
     block: int = TUNING.weigh_block,
 ) -> TermColumns:
     """Raw term counts as L2-normalised TF-IDF weights (sublinear tf; idf from the run's
-    document frequencies smoothed by the language's, :func:`newsdedup.background.idf`), each
+    document frequencies smoothed by the language's, :meth:`newsdedup.background.WordModel.idf`), each
     article's ``k`` most distinctive terms and its specifics.
 
     With dates for at least three distinct days, a term's idf is also scaled by how bursty it
@@ -35,7 +36,7 @@ def weigh_terms(
     # the articles in blocks: the per-term arrays of a step stay small at any size of run
     blocks = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
     df = np.bincount(table.w_ids, minlength=len(table.vocab))
-    idf, common = _idf(table, df)
+    idf, common, language = _idf(table, df)
     idf = _bursty(table, idf, days, blocks)
     cap = max(20, int(TUNING.terms_max_df * n))  # a term in more articles is not distinctive
     spec_cap = max(TUNING.specific_min_df, int(TUNING.specific_max_share * n))
@@ -71,24 +72,22 @@ def weigh_terms(
         spec_ids=cat("spec_ids", np.int32),
         top_ptr=pointers(cat("top_len", np.int64)),
         top_ids=cat("top_ids", np.int32),
+        language=language,
     )
 
 
-def _idf(table: FeatureTable, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each term's smoothed idf and whether it is common in the language."""
-    from ..background import background_df
-    from ..background import idf as smoothed_idf
-    from ..background import prepare as prepare_background
-
+def _idf(table: FeatureTable, df: np.ndarray) -> tuple[np.ndarray, np.ndarray, WordModel]:
+    """Each term's smoothed idf and whether it is common in the language, and the run's
+    language model they were looked up in."""
     n, vocab = len(table), table.vocab
     # the vocabulary holds every token; only the terms (in some article) are looked up
     used = np.flatnonzero(df).tolist()
-    prepare_background(len(used))
+    language = WordModel(len(used))
     idf = np.zeros(len(vocab), dtype=np.float64)
-    idf[used] = [smoothed_idf(vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)]
+    idf[used] = [language.idf(vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)]
     common = np.zeros(len(vocab), dtype=bool)
-    common[used] = [background_df(vocab[t]) >= TUNING.specific_max_bg for t in used]
-    return idf, common
+    common[used] = [language.df(vocab[t]) >= TUNING.specific_max_bg for t in used]
+    return idf, common, language
 
 
 def _bursty(
