@@ -2,7 +2,9 @@
 object, each with the reason for its value and the measurement behind it where there is one.
 
 The numbers of reading and normalising stay with the readers (they were explained there); the
-story levels' thresholds are fitted (:mod:`newsdedup.levels_weights`)."""
+story levels' thresholds are fitted (:mod:`newsdedup.levels_weights`). Where no measurement is
+named, none was recorded when the number was chosen: the reason given is the one it was set
+for. Memory bounds (pairs or articles a step) stay beside their loops: they change no output."""
 
 from __future__ import annotations
 

@@ -1,31 +1,13 @@
-"""A link between two articles, and the times the matcher reads of an article."""
+"""The times the matcher reads of an article (and :class:`Link`, the record it makes, which
+lives with the other records in :mod:`newsdedup.model`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from ..model import Article, LinkKind
+from ..model import Article, Link
 
-
-@dataclass(frozen=True)
-class Link:
-    """Evidence that articles ``a`` and ``b`` (indices, a < b) tell the same story."""
-
-    a: int
-    b: int
-    kind: LinkKind
-    score: float
-    jaccard: float
-    containment: float
-    passages: int
-    cosine: float
-    # the evidence a reader can check: names, figures and rare words both articles have
-    specifics: tuple[str, ...] = ()
-    # the fitted scorers' probabilities that the two report one event, one storyline (see
-    # newsdedup.evidence); None where not scored
-    p_event: float | None = None
-    p_storyline: float | None = None
+__all__ = ["Link", "day_number", "hours"]
 
 
 def hours(art: Article) -> float | None:

@@ -5,7 +5,8 @@
   permutations;
 * :mod:`~newsdedup.sketch.csr` and :mod:`~newsdedup.sketch.table`: the column table of a run;
 * :mod:`~newsdedup.sketch.build`: every article's shingles, passages and term counts;
-* :mod:`~newsdedup.sketch.weights`: term weights, distinctive terms and specifics.
+* :mod:`~newsdedup.sketch.weights`: term weights, distinctive terms and specifics;
+* :mod:`~newsdedup.sketch.documents`: whole-document signatures for a kept index.
 """
 
 from __future__ import annotations

@@ -9,15 +9,11 @@ permutations are datasketch's own ``affine32`` scheme, so the signatures are ord
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..arrays import unique
 from .csr import pointers
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
 
 EMPTY = np.empty(0, dtype=np.uint64)
 
@@ -120,8 +116,3 @@ class Permutations:
             ids = own[cuts]
             out[ids] = np.minimum(out[ids], mins)
         return out
-
-    def lean(self, row: np.ndarray) -> LeanMinHash:
-        from datasketch import LeanMinHash
-
-        return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
