@@ -38,28 +38,45 @@ def _frequencies() -> dict[str, float]:
     return get_frequency_dict("en", wordlist="best")
 
 
-_bulk = False
+class WordModel:
+    """The language model of one run: whether its terms are looked up one by one or in the
+    whole list (:data:`BULK_LOAD_TERMS`), and what it has looked up. Each run has its own, so
+    two runs in one process never see each other's way of looking up."""
+
+    def __init__(self, distinct_terms: int = 0) -> None:
+        """``distinct_terms``: how many distinct terms are coming (many are looked up in the
+        whole list at once)."""
+        self.bulk = distinct_terms >= BULK_LOAD_TERMS
+        self._seen: dict[str, float] = {}
+
+    def frequency(self, term: str) -> float:
+        f = self._seen.get(term)
+        if f is None:
+            f = self._seen[term] = _lookup(term, self.bulk)
+        return f
+
+    def df(self, term: str) -> float:
+        """The chance that an article of ordinary news contains ``term``."""
+        return 1.0 - math.exp(-self.frequency(term) * ARTICLE_TOKENS)
+
+    def idf(self, term: str, df: int, n: int) -> float:
+        """Inverse document frequency of a term in ``df`` of a run's ``n`` articles, smoothed
+        by the language: -log((df - 1 + P·bg) / (n + P)). The ``- 1`` leaves out the article
+        that is being weighed, so a name two articles of a five-file run share weighs as it
+        would in a large run."""
+        p = (max(df - 1, 0) + PRIOR_ARTICLES * self.df(term)) / (n + PRIOR_ARTICLES)
+        return -math.log(max(p, 1e-12))
 
 
-def prepare(distinct_terms: int) -> None:
-    """Say how many distinct terms are coming: many are looked up in the whole list at once."""
-    global _bulk
-    bulk = distinct_terms >= BULK_LOAD_TERMS
-    if bulk != _bulk:
-        word_frequency.cache_clear()  # a value looked up the other way is not reused
-    _bulk = bulk
-
-
-@lru_cache(maxsize=1 << 16)
-def word_frequency(term: str) -> float:
+def _lookup(term: str, bulk: bool) -> float:
     """Frequency of ``term`` per token of English text (figures by their digit pattern).
     Both ways of looking up give the same value."""
     from wordfreq import word_frequency as wf
 
     f = None
-    if _bulk and not any(ch.isdigit() for ch in term):
+    if bulk and not any(ch.isdigit() for ch in term):
         f = _frequencies().get(term) or _frequencies().get(term.replace("'", "’"))
-    if f is None and _bulk and term.isascii() and term.isalpha():
+    if f is None and bulk and term.isascii() and term.isalpha():
         f = 0.0  # plain letters wordfreq's list lacks: its single look-up finds nothing either
     if f is None:  # figures, and words the list keeps under another form (ligatures, ß)
         f = wf(term, "en") or wf(term.replace("'", "’"), "en")
@@ -67,14 +84,15 @@ def word_frequency(term: str) -> float:
     return max(float(f"{f:.3g}") if f else UNKNOWN_FREQ, UNKNOWN_FREQ)
 
 
+#: one term at a time, for callers outside a run (a run has its own :class:`WordModel`)
+ONE_BY_ONE = WordModel()
+
+
 def background_df(term: str) -> float:
     """The chance that an article of ordinary news contains ``term``."""
-    return 1.0 - math.exp(-word_frequency(term) * ARTICLE_TOKENS)
+    return ONE_BY_ONE.df(term)
 
 
 def idf(term: str, df: int, n: int) -> float:
-    """Inverse document frequency of a term in ``df`` of a run's ``n`` articles, smoothed by the
-    language: -log((df - 1 + P·bg) / (n + P)). The ``- 1`` leaves out the article that is being
-    weighed, so a name two articles of a five-file run share weighs as it would in a large run."""
-    p = (max(df - 1, 0) + PRIOR_ARTICLES * background_df(term)) / (n + PRIOR_ARTICLES)
-    return -math.log(max(p, 1e-12))
+    """:meth:`WordModel.idf` looked up one term at a time."""
+    return ONE_BY_ONE.idf(term, df, n)

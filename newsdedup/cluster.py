@@ -19,17 +19,10 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .match import NEAR_IDENTICAL, Link, day_number
+from .match import Link, day_number
 from .model import Article
 from .settings import Settings
-
-SUPPORT = 0.5
-#: a group taking in a smaller one must link back from at least SUPPORT of this many times the
-#: smaller group's size (of its own size if smaller): a single article joins a story of three
-#: only if two of them link to it. At 2, one weak link let a lone article into a big story
-#: (reuters-dev chains of 10-19 items); 3 keeps METER's rewrites (F1 0.9406 -> 0.9412)
-BACK_SPAN = 3
-LINKAGE = 0.05  # mean link score between two groups (missing links count 0)
+from .tuning import TUNING
 
 
 @dataclass
@@ -89,20 +82,12 @@ def cluster(
         ra, rb = find(ln.a), find(ln.b)
         if ra == rb:
             continue
-        if ln.jaccard < NEAR_IDENTICAL and not _within_window(ra, rb, lo, hi, settings.window_days):
+        near = ln.jaccard >= TUNING.near_identical  # near-identical texts link at any gap
+        if not near and not _within_window(ra, rb, lo, hi, settings.window_days):
             continue
         small, large = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
-        if len(members[small]) > 1 or len(members[large]) > 1:
-            big, little = set(members[large]), set(members[small])
-            support = sum(1 for m in members[small] if adj[m].keys() & big)
-            if support < SUPPORT * len(members[small]):
-                continue
-            back = sum(1 for m in members[large] if adj[m].keys() & little)
-            if back < SUPPORT * min(len(members[large]), BACK_SPAN * len(members[small])):
-                continue
-            total = sum(w for m in members[small] for o, w in adj[m].items() if o in big)
-            if total < LINKAGE * len(big) * len(little):
-                continue
+        if not _supported(members[small], members[large], adj):
+            continue
         parent[small] = large
         members[large].extend(members.pop(small))
         for table, pick in ((lo, min), (hi, max)):
@@ -113,6 +98,23 @@ def cluster(
     stories = [_story(group, articles, by_pair) for group in members.values()]
     stories.sort(key=lambda s: (_first_day(s, days), s.id))
     return stories
+
+
+def _supported(small: list[int], large: list[int], adj: dict[int, dict[int, float]]) -> bool:
+    """Whether two groups (two single articles always) link enough to be one story: most of
+    the smaller links into the larger, enough of the larger links back, and the links between
+    them are not too weak on average."""
+    if len(small) == 1 and len(large) == 1:
+        return True
+    big, little = set(large), set(small)
+    support = sum(1 for m in small if adj[m].keys() & big)
+    if support < TUNING.support * len(small):
+        return False
+    back = sum(1 for m in large if adj[m].keys() & little)
+    if back < TUNING.support * min(len(large), TUNING.back_span * len(small)):
+        return False
+    total = sum(w for m in small for o, w in adj[m].items() if o in big)
+    return total >= TUNING.linkage * len(big) * len(little)
 
 
 def _within_window(ra: int, rb: int, lo: dict[int, int], hi: dict[int, int], window: int) -> bool:

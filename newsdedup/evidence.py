@@ -22,17 +22,9 @@ import numpy as np
 
 from .arrays import segment_sums
 from .model import Article
-from .sketch import FeatureTable, _is_term, _ptr, tokens
-
-#: the lead is the first this many terms of the body: about the first two sentences of a news
-#: article, where a write-up of an event says what happened (a storyline's other pieces open on
-#: their own news and recall the event further down)
-LEAD_TERMS = 40
-#: gaps in days beyond this count as this: a story's versions are days apart at most, and
-#: storylines a week
-GAP_CAP = 7
-#: ranks beyond this count as this (a pair's place among an article's candidates by cosine)
-RANK_CAP = 20
+from .sketch import FeatureTable, is_term, tokens
+from .sketch.csr import pointers, row_positions
+from .tuning import TUNING
 
 
 def csr_cosines(
@@ -50,7 +42,7 @@ def csr_cosines(
     for lo in range(0, len(firsts), step):
         s, g = firsts[lo : lo + step], seconds[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
-        s_rows, g_rows = _rows(ptr, s), _rows(ptr, g)
+        s_rows, g_rows = row_positions(ptr, s), row_positions(ptr, g)
         g_key = np.repeat(pair, size[g]) * span + ids64[g_rows]
         order = np.argsort(g_key, kind="stable")
         g_sorted = g_key[order]
@@ -63,13 +55,6 @@ def csr_cosines(
         prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
         out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
     return out
-
-
-def _rows(ptr: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """The entry positions of rows ``which`` of a CSR table, row after row."""
-    ln = ptr[which + 1] - ptr[which]
-    start = np.repeat(ptr[which] - np.r_[0, np.cumsum(ln)[:-1]], ln)
-    return start + np.arange(int(ln.sum()), dtype=np.int64)
 
 
 def _overlap(
@@ -94,8 +79,8 @@ def _overlap(
         pair = np.arange(len(s), dtype=np.int64)
         keys = np.concatenate(
             [
-                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[_rows(ptr, s)],
-                np.repeat(pair, np.diff(optr)[g]) * span + oids64[_rows(optr, g)],
+                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[row_positions(ptr, s)],
+                np.repeat(pair, np.diff(optr)[g]) * span + oids64[row_positions(optr, g)],
             ]
         )
         keys.sort()
@@ -130,7 +115,7 @@ def _count_rows(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lens.sum()))
     if not len(flat):
-        return _ptr(np.zeros(len(rows), np.int64)), flat, flat
+        return pointers(np.zeros(len(rows), np.int64)), flat, flat
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
     span = int(flat.max()) + 1
     keys, first, counts = np.unique(owner * span + flat, return_index=True, return_counts=True)
@@ -145,7 +130,7 @@ class ArticleVectors:
     """Each article's text as TF-IDF vectors at three grains (see :func:`article_vectors`)."""
 
     full: Vectors  # every term of the text and header headline
-    lead: Vectors  # the first LEAD_TERMS terms of the body
+    lead: Vectors  # the first TUNING.lead_terms terms of the body
     head: Vectors  # the headline's terms (whatever the headline's source)
 
 
@@ -153,13 +138,13 @@ def article_vectors(
     articles: Sequence[Article], table: FeatureTable, counts: np.ndarray
 ) -> ArticleVectors:
     """TF-IDF without the matcher's caps and burst scaling: sublinear tf, and the run's idf
-    smoothed by the language's (:func:`newsdedup.background.idf`), so a run of five files is
+    smoothed by the language's (:meth:`newsdedup.background.WordModel.idf`), so a run of five files is
     weighed as a large one would be. Measured against the run's plain idf
     (``log((1 + n) / (1 + df)) + 1``), refitted each way: tiny METER folders with the derived
     pair together at event 58 -> 73 of 100, reuters-2017 event precision 0.73 -> 0.79 at recall
     0.54 -> 0.52, bbc-2005 0.79 / 0.80 -> 0.80 / 0.78. ``counts`` are the table's raw term
     counts (``table.w_counts`` before weighing)."""
-    from .background import idf as smoothed_idf
+    smoothed_idf = table.language.idf  # the run's own language model
 
     n = len(table)
     df = np.bincount(table.w_ids, minlength=len(table.vocab))
@@ -170,16 +155,16 @@ def article_vectors(
     ]
     full = _weigh(table.w_ptr, table.w_ids, counts, idf)
     # each term of the run's vocabulary by its id (tokens that are no term are not in it)
-    term_id = {t: i for i, t in enumerate(table.vocab) if _is_term(t)}
+    term_id = {t: i for i, t in enumerate(table.vocab) if is_term(t)}
     leads: list[list[int]] = []
     heads: list[list[int]] = []
     for art in articles:
         lead: list[int] = []
         for para in art.body:
-            lead.extend(_term_ids(para, term_id, LEAD_TERMS - len(lead)))
-            if len(lead) >= LEAD_TERMS:
+            lead.extend(_term_ids(para, term_id, TUNING.lead_terms - len(lead)))
+            if len(lead) >= TUNING.lead_terms:
                 break
-        leads.append(lead[:LEAD_TERMS])
+        leads.append(lead[: TUNING.lead_terms])
         heads.append(_term_ids(art.headline.value or "", term_id))
     lp, li, lc = _count_rows(leads)
     hp, hi, hc = _count_rows(heads)
@@ -290,10 +275,10 @@ def gather(
     pfew = np.maximum(1, np.minimum(pcount[firsts], pcount[seconds]))
     da, db = days[firsts], days[seconds]
     dated = (da != undated) & (db != undated)
-    gap = np.where(dated, np.minimum(np.abs(da - db), GAP_CAP), 0)
+    gap = np.where(dated, np.minimum(np.abs(da - db), TUNING.gap_cap), 0)
     tok = table.tokens.astype(np.float64)
     ta, tb = np.maximum(tok[firsts], 1.0), np.maximum(tok[seconds], 1.0)
-    rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), RANK_CAP)
+    rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), TUNING.rank_cap)
     words = (table.w_ptr, table.w_ids)
     s_ptr, s_ids = slots
     s_len = np.diff(s_ptr)

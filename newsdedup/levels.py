@@ -11,7 +11,6 @@ from .arrays import unique
 from .cluster import Story, cluster
 from .evidence import PairEvidence, Scorer, article_vectors, gather
 from .match import (
-    SAME_SOURCE_HOURS,
     UNDATED,
     Link,
     MatchRun,
@@ -26,6 +25,7 @@ from .match import (
 from .model import Article, LinkKind
 from .settings import LEVELS, Settings
 from .sketch import Features
+from .tuning import TUNING
 
 
 def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEvidence:
@@ -126,7 +126,12 @@ def vetoed(run: MatchRun, a: int, b: int) -> bool:
     # midnight: reuters-2017's next-day S pairs are dated by day only)
     src, ha, hb = run.sources, run.clock[a], run.clock[b]
     same_source = src[a] is not None and src[a] == src[b]
-    return same_source and ha is not None and hb is not None and abs(ha - hb) >= SAME_SOURCE_HOURS
+    return (
+        same_source
+        and ha is not None
+        and hb is not None
+        and abs(ha - hb) >= TUNING.same_source_hours
+    )
 
 
 def _allowed(

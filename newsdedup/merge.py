@@ -23,6 +23,7 @@ from .cluster import Story
 from .match import Link, day_number
 from .model import Article, Field, FieldSource
 from .sketch import TokenHasher, sentences, shingle_hashes, tokens
+from .tuning import TUNING
 
 if TYPE_CHECKING:
     from .pipeline import Result
@@ -30,14 +31,9 @@ if TYPE_CHECKING:
 #: stories merged between two progress calls: a story takes about a millisecond, so the bar
 #: moves a few times a second without the calls costing anything
 MERGE_TICK = 64
-#: two sentences are one passage when their word 3-shingles overlap by half (Jaccard): one
-#: outlet's light edit of a wire sentence (a word changed, a clause moved) stays above it, two
-#: different sentences about one event fall below
-MATCH_JACCARD = 0.5
-#: ... or when they keep a long stretch verbatim: 8 shared 3-shingles (a run of ten words)
-#: covering half of the shorter one (a wire sentence cut or extended by a newspaper)
-MATCH_MIN_SHARED = 8
-MATCH_CONTAINMENT = 0.5
+# Two sentences are one passage by the matcher's rule (TUNING.passage_threshold over word
+# TUNING.passage_shingle-shingles), or when they keep a long stretch verbatim
+# (TUNING.merge_min_shared, TUNING.merge_containment).
 
 
 @dataclass
@@ -201,7 +197,9 @@ def merge_text(sources: list[Source]) -> list[Passage]:
         for para in src.article.body:
             for sent in sentences(para) or [para]:
                 toks = tokens(sent)
-                sh = shingle_hashes(hasher(toks), 3)  # empty for text without words
+                sh = shingle_hashes(
+                    hasher(toks), TUNING.passage_shingle
+                )  # empty for text without words
                 key = sh.tobytes() if len(sh) else sent.encode()
                 if key in own:
                     continue  # a sentence repeated within one source is shown once
@@ -276,10 +274,10 @@ def _best_match(
             continue
         inter = counts[pid]
         j = inter / (len(sh) + len(shingles[pid]) - inter)
-        near = inter >= MATCH_MIN_SHARED and inter >= MATCH_CONTAINMENT * min(
+        near = inter >= TUNING.merge_min_shared and inter >= TUNING.merge_containment * min(
             len(sh), len(shingles[pid])
         )
-        if (j >= MATCH_JACCARD or near) and j > best_j:
+        if (j >= TUNING.passage_threshold or near) and j > best_j:
             best, best_j = pid, j
     return best
 

@@ -56,6 +56,26 @@ class LinkKind(StrEnum):
     SAME_STORYLINE = "same storyline"  # … the storyline scorer's
 
 
+@dataclass(frozen=True)
+class Link:
+    """Evidence that articles ``a`` and ``b`` (indices, a < b) tell the same story."""
+
+    a: int
+    b: int
+    kind: LinkKind
+    score: float
+    jaccard: float
+    containment: float
+    passages: int
+    cosine: float
+    # the evidence a reader can check: names, figures and rare words both articles have
+    specifics: tuple[str, ...] = ()
+    # the fitted scorers' probabilities that the two report one event, one storyline (see
+    # newsdedup.evidence); None where not scored
+    p_event: float | None = None
+    p_storyline: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     """A normalised header value and where it came from.

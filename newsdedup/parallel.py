@@ -1,7 +1,7 @@
 """Work spread over processes, with results in input order (so output never depends on --jobs).
 
-Workers are forked: they inherit the parent's memory (a large list set in ``SHARED`` before the
-pool starts is read by index, never pickled), and only results travel back. A worker dies with
+Workers are forked: they inherit the parent's memory (the data given to :func:`shared_map` is
+handed to each worker as it starts, never pickled), and only results travel back. A worker dies with
 its parent (``kill -9`` of a run leaves no worker behind), and file descriptors registered with
 :func:`close_in_workers` (a state's lock) are closed in every worker, so a worker never holds
 them."""
@@ -15,13 +15,16 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+D = TypeVar("D")
 R = TypeVar("R")
 
-#: read-only data for forked workers, set by the caller just before a pool starts
-SHARED: dict[str, Any] = {}
+#: in a worker only: the data its pool was started with (see :func:`shared_map`); a worker
+#: serves one pool and dies with it, so this is never another run's
+_POOL_DATA: Any = None
 
 
 #: descriptors a worker must not keep (a state's ``flock``: the lock belongs to the open file,
@@ -41,8 +44,11 @@ def forget_in_workers(fd: int) -> None:
     _CLOSE_IN_WORKERS.discard(fd)
 
 
-def _worker_start(parent: int) -> None:
-    """In each forked worker, first thing: die with the parent, drop inherited locks."""
+def _worker_start(parent: int, data: Any = None) -> None:
+    """In each forked worker, first thing: die with the parent, drop inherited locks, keep the
+    pool's data."""
+    global _POOL_DATA
+    _POOL_DATA = data
     try:  # Linux: the kernel sends SIGKILL when the parent dies
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -78,7 +84,34 @@ def ordered_map(
     if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(fn, items)
         return
+    yield from _pool_map(fn, items, n, chunksize, None)
+
+
+def _pool_map(
+    fn: Callable[[T], R], items: Sequence[T], n: int, chunksize: int, data: Any
+) -> Iterator[R]:
     ctx = multiprocessing.get_context("fork")
     size = min(n, max(1, len(items) // chunksize))
-    with ctx.Pool(size, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+    with ctx.Pool(size, initializer=_worker_start, initargs=(os.getpid(), data)) as pool:
         yield from pool.imap(fn, items, chunksize)
+
+
+def shared_map(
+    fn: Callable[[D, T], R],
+    data: D,
+    items: Sequence[T],
+    jobs: int,
+    chunksize: int = 32,
+    min_items: int = 200,
+) -> Iterator[R]:
+    """:func:`ordered_map` of ``fn(data, item)``: ``data`` (a run's large read-only input) is
+    inherited by forked workers as they start, never pickled; only ``items`` travel."""
+    n = workers(jobs)
+    if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (fn(data, item) for item in items)
+        return
+    yield from _pool_map(partial(_with_pool_data, fn), items, n, chunksize, data)
+
+
+def _with_pool_data(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_POOL_DATA, item)

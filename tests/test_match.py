@@ -250,16 +250,9 @@ def test_background_lookups_one_by_one_equal_the_whole_list() -> None:
 
     words = [*list(wordfreq.get_frequency_dict("en", "best"))[::211][:1500], "kilburn", "trump's",
              "40,000", "2017", "zzzqx"]  # fmt: skip
-    try:
-        background.word_frequency.cache_clear()
-        background.prepare(0)
-        one = [background.word_frequency(w) for w in words]
-        background.word_frequency.cache_clear()
-        background.prepare(background.BULK_LOAD_TERMS)
-        bulk = [background.word_frequency(w) for w in words]
-    finally:
-        background.word_frequency.cache_clear()
-        background.prepare(0)
+    one = [background.WordModel(0).frequency(w) for w in words]
+    bulk = [background.WordModel(background.BULK_LOAD_TERMS).frequency(w) for w in words]
+    assert not background.WordModel(0).bulk and background.WordModel(10**6).bulk
     assert one == bulk
 
 

@@ -32,7 +32,7 @@ from ..web import container_kind
 from .base import Matching, Row, Store, decode_article, encode_article, parse_key
 
 if TYPE_CHECKING:
-    from ..match import Link
+    from ..model import Link
     from ..pipeline import Corpus, Progress, Result
 
 #: bump when what a stored link means changes in a way :func:`basis` cannot see (it already
@@ -347,7 +347,7 @@ def _link_data(link: Link) -> str:
 
 
 def _link(a: int, b: int, data: str) -> Link:
-    from ..match import Link
+    from ..model import Link
 
     kind, score, jaccard, containment, passages, cosine, specifics, *scored = json.loads(data)
     p_event, p_storyline = scored or (None, None)

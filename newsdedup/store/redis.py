@@ -269,12 +269,12 @@ class RedisStore(Store):
         if self._lsh is None:
             from datasketch import MinHashLSH
 
-            from ..match import DOC_LSH_THRESHOLD
+            from ..tuning import TUNING
 
             cfg = {k: v for k, v in self.params.items() if k in ("host", "port", "db", "password",
                                                                   "username", "path")}  # fmt: skip
             self._lsh = MinHashLSH(
-                threshold=DOC_LSH_THRESHOLD,
+                threshold=TUNING.doc_lsh_threshold,
                 num_perm=self.settings.num_perm,
                 storage_config={
                     "type": "redis",
@@ -353,13 +353,10 @@ class RedisStore(Store):
         self._written.update(r.key for r, _, _ in items)
 
     def _signatures(self, articles: list[Article]) -> np.ndarray:
-        from ..sketch import Permutations, TokenHasher, shingle_hashes, tokens
+        from ..sketch.documents import document_signatures
 
-        hasher = TokenHasher()
-        sets = [
-            shingle_hashes(hasher(tokens(a.text())), self.settings.shingle_size) for a in articles
-        ]
-        return Permutations(self.settings.num_perm, self.settings.seed).signatures(sets)
+        s = self.settings
+        return document_signatures(articles, s.shingle_size, s.num_perm, s.seed)
 
     def _flush_pending(self) -> None:
         """Put the stored-but-unindexed signatures into the LSH (replacing a changed file's old
@@ -368,16 +365,17 @@ class RedisStore(Store):
         pending = sorted(self.r.smembers(self.k_pending))
         if not pending:
             return
-        from ..sketch import Permutations
+        from datasketch import LeanMinHash
 
-        perms = Permutations(self.settings.num_perm, self.settings.seed)
+        seed = self.settings.seed
         sigs = self.r.hmget(self.k_sig, pending)
         lsh = self.lsh
         self._unindex(pending)
         with lsh.insertion_session(buffer_size=_LSH_BUFFER) as session:
             for key, sig in zip(pending, sigs, strict=True):
                 if sig is not None:
-                    session.insert(key, perms.lean(np.frombuffer(sig, dtype=np.uint32)))
+                    row = np.frombuffer(sig, dtype=np.uint32)
+                    session.insert(key, LeanMinHash(seed=seed, hashvalues=row, scheme="affine32"))
         self.r.srem(self.k_pending, *pending)
 
     def _unindex(self, keys: list[bytes]) -> None:

@@ -1,0 +1,174 @@
+"""The rule book of a link: every rule once, read by both the bulk pre-filter
+(:func:`could_link`, over arrays of pairs) and the exact check of one pair (:func:`verify`).
+
+* ``reprint``: the word-shingle sets nearly contain one another (verbatim or lightly edited);
+* ``shared passages``: at least two sentences have a near-identical counterpart (one famous
+  quote is not enough), with some agreement of terms besides;
+* ``same facts``: the TF-IDF cosine of the articles' terms reaches the threshold.
+
+Articles whose dates are more than ``window_days`` apart link only as near-identical texts, so
+recurring template stories on different days stay apart; so do two articles of one source on
+different days (a source does not rewrite its own story the next day: that is a follow-up, or a
+recurring template item)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import cast, overload
+
+import numpy as np
+
+from ..background import WordModel
+from ..model import LinkKind
+from ..settings import Settings
+from ..sketch import Features, cosine, jaccard_containment
+from ..tuning import TUNING
+from .link import Link
+
+
+@overload
+def reprint_need(small: int, large: int) -> float: ...
+@overload
+def reprint_need(small: np.ndarray, large: np.ndarray) -> np.ndarray: ...
+def reprint_need(small: int | np.ndarray, large: int | np.ndarray) -> float | np.ndarray:
+    """The Jaccard a reprint needs: containment ≥ c of the smaller set (m shingles, the larger
+    M) means Jaccard ≥ c·m / ((1 - c)·m + M). One formula for one pair and for arrays of pairs
+    (the same floating-point operations: the same values)."""
+    c = TUNING.reprint_containment
+    return c * small / ((1 - c) * small + large)
+
+
+def could_link(
+    small: np.ndarray, large: np.ndarray, approx: np.ndarray, cos: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Which pairs some rule of :func:`verify` could link, in bulk: the pairs that fail every
+    rule's first test (computed as :func:`verify` computes it) are dropped unchecked.
+    ``small``/``large``: the pair's shingle-set sizes; ``approx``: the MinHash estimate of
+    their Jaccard; ``cos``: the term cosine :func:`verify` is given."""
+    est = approx.astype(np.float64)  # verify reads float(approx): the same value
+    with np.errstate(invalid="ignore", divide="ignore"):  # two empty sets: NaN passes no test
+        need = reprint_need(small, large)
+    mask: np.ndarray = (
+        ((small >= TUNING.reprint_min_shingles) & (est >= need - TUNING.approx_margin))
+        | (est >= TUNING.near_identical - TUNING.approx_margin)
+        | (cos >= min(TUNING.passage_min_cosine, threshold))
+    )  # fmt: skip
+    return mask
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What :func:`verify` knows of one candidate pair (articles ``a`` < ``b``).
+
+    ``approx`` is the pair's Jaccard estimated from the MinHash signatures. It only spares the
+    exact shingle intersection where the estimate is far (``approx_margin``, over five
+    standard errors at 128 permutations) below what a reprint needs; every link is scored
+    exactly. ``cos`` is the pair's term cosine if already worked out (``pair_cosines``)."""
+
+    a: int
+    b: int
+    fa: Features
+    fb: Features
+    shared: int  # sentences the two share
+    gap_days: int | None  # None when either is undated
+    same_source: bool
+    approx: float | None = None
+    cos: float | None = None
+
+
+def verify(p: Pair, settings: Settings) -> Link | None:
+    """Score one candidate pair exactly and decide whether (and how) it links."""
+    fa, fb = p.fa, p.fb
+    if not headlines_agree(fa, fb):
+        return None
+    cos = cosine(fa.terms, fb.terms) if p.cos is None else p.cos
+    gap = p.gap_days
+    if gap is not None and (gap > settings.window_days or (p.same_source and gap > 0)):
+        return _far(p, cos)
+    exact: tuple[float, float] | None = None
+    small, large = sorted((len(fa.shingles), len(fb.shingles)))
+    if small >= TUNING.reprint_min_shingles:
+        need = reprint_need(small, large)
+        if p.approx is None or p.approx >= need - TUNING.approx_margin:
+            exact = jaccard_containment(fa.shingles, fb.shingles)
+            if exact[1] >= TUNING.reprint_containment:
+                jac, cont = exact
+                return Link(p.a, p.b, LinkKind.REPRINT, cont, jac, cont, p.shared, cos)
+    if p.shared >= TUNING.passage_min_shared and cos >= TUNING.passage_min_cosine:
+        jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+        few = max(1, min(fa.passage_count, fb.passage_count))
+        score = max(cos, min(1.0, p.shared / few))
+        return Link(p.a, p.b, LinkKind.SHARED_PASSAGES, score, jac, cont, p.shared, cos)
+    if shares_distinctive(fa, fb) and _same_facts(p, cos, settings):
+        jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+        return Link(p.a, p.b, LinkKind.SAME_FACTS, cos, jac, cont, p.shared, cos)
+    return None
+
+
+def _far(p: Pair, cos: float) -> Link | None:
+    """Outside the window, or one source on two days: near-identical texts only."""
+    if p.approx is not None and p.approx < TUNING.near_identical - TUNING.approx_margin:
+        return None
+    jac, cont = jaccard_containment(p.fa.shingles, p.fb.shingles)
+    if jac >= TUNING.near_identical:
+        return Link(p.a, p.b, LinkKind.REPRINT, jac, jac, cont, p.shared, cos)
+    return None
+
+
+def _same_facts(p: Pair, cos: float, settings: Settings) -> bool:
+    """The cosine reaches the threshold. One source's undated items could be from any day of
+    its archive: the same words on another day are a follow-up as often as a re-send, so they
+    need more."""
+    wary = p.gap_days is None and p.same_source
+    need = settings.threshold + (TUNING.undated_same_source_margin if wary else 0.0)
+    if cos < need:
+        return False
+    if not wary:
+        return True
+    specifics = len(np.intersect1d(p.fa.specific_ids, p.fb.specific_ids, assume_unique=True))
+    return specifics >= TUNING.undated_same_source_specifics
+
+
+def shares_distinctive(fa: Features, fb: Features) -> bool:
+    """At least one of each article's most distinctive terms is among the other's."""
+    return len(set(fa.top_ids.tolist()) & set(fb.top_ids.tolist())) >= TUNING.min_shared_terms
+
+
+def with_specifics(link: Link, fa: Features, fb: Features) -> Link:
+    """The link with the specifics both articles have, most telling first."""
+    ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
+    weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
+    common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
+    return replace(link, specifics=tuple(common[: TUNING.evidence_specifics]))
+
+
+def headline_slots(f: Features) -> tuple[str, ...]:
+    """A headline's slot words: those rarer than everyday words (names, tickers, places,
+    figures, the thing done). The rest is the template (SETS QTLY DIVIDEND, ISSUES EUROBOND).
+    Worked out once an article (a pair is checked many times)."""
+    if f.slots is None:
+        f.slots = rare(f.headline, f.language)
+    return cast("tuple[str, ...]", f.slots)  # set just above if it was not
+
+
+def rare(words: Iterable[str], language: WordModel) -> tuple[str, ...]:
+    """The words rarer in the language than ``headline_slot_max_bg``, in order."""
+    return tuple(t for t in words if language.df(t) < TUNING.headline_slot_max_bg)
+
+
+def headlines_agree(fa: Features, fb: Features) -> bool:
+    """Two articles whose headlines were given are one story only if each headline's slots
+    mostly turn up in the other article. Template items (twenty companies' dividend notices, a
+    market's reports at different hours) share every word but the slots; two write-ups of one
+    event name its actors and figures in their bodies even when their headlines differ."""
+    sa, sb = set(headline_slots(fa)), set(headline_slots(fb))
+    if not (set(fa.headline) - sa) & (set(fb.headline) - sb):
+        return True  # no template word in common: nothing to fill in differently
+    for x, y in ((fa, fb), (fb, fa)):
+        slots = headline_slots(x)
+        if len(slots) >= TUNING.headline_min_slots:
+            found = sum(t in y.words for t in slots)
+            if found <= TUNING.headline_slot_cover * len(slots):
+                return False
+    return True
