@@ -21,6 +21,7 @@ from dataclasses import replace
 from . import dates
 from .model import Article, Document, Field, Removed
 from .settings import Settings
+from .sketch.tokens import label_run
 
 # ---------------------------------------------------------------------------------------------
 # agencies
@@ -444,12 +445,6 @@ def plausible_headline(text: str | None) -> bool:
     return not label_run(t, HEADLINE_LABEL_WORDS)
 
 
-# a separator between link labels: a bar, a bullet or a guillemet anywhere, a slash or a dash
-# between spaces
-_LABEL_SEP = re.compile(r"\s*[|•·»«›‹]\s*|\s+[/–—-]\s+")
-_LABEL_HINT = re.compile(r"[|•·»«›‹]|\s[/–—-]\s")
-#: link labels are short: four words ("News Archives", "Terms of use", "Contact the editors")
-LABEL_MAX_WORDS = 4
 #: … but a headline may list short items ("Letters: Coddling criminals | Undermining road"):
 #: as a headline, a row is labels only when no piece has more than two words ("Home | News")
 HEADLINE_LABEL_WORDS = 2
@@ -458,19 +453,6 @@ HEADLINE_LABEL_WORDS = 2
 def plausible_lead(text: str) -> bool:
     """Can a paragraph stand in for a headline: words, and no markup or escapes?"""
     return _words(text) > 0 and not _NOT_HEADLINE.search(text)
-
-
-def label_run(text: str, max_words: int = LABEL_MAX_WORDS) -> bool:
-    """Is ``text`` a row of link labels or separators (a menu, a breadcrumb, a footer's links:
-    ``Home | News Archives | Browse | Feedback``), with no sentence in it? Three pieces at
-    least (two could be a headline's kicker), none longer than a label."""
-    if text.isascii() and "|" not in text and " - " not in text and " / " not in text:
-        return False  # most sentences: no mark at all, found without a pattern
-    first = _LABEL_HINT.search(text)
-    if first is None or _LABEL_HINT.search(text, first.end()) is None:
-        return False
-    pieces = [p for p in _LABEL_SEP.split(text.strip()) if p.strip()]
-    return all(_words(p) <= max_words and p.rstrip()[-1:] not in ".!?" for p in pieces)
 
 
 #: A title line is at most this many words: headlines run 5-15 words, the longest ~20.

@@ -21,7 +21,7 @@ from .table import (
     jaccard_containment,
     with_weights,
 )
-from .tokens import STOPWORDS, is_term, sentences, tokens
+from .tokens import STOPWORDS, is_term, label_run, sentences, tokens
 from .weights import weigh_terms
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "cosine",
     "is_term",
     "jaccard_containment",
+    "label_run",
     "sentences",
     "shingle_hashes",
     "term_hashes",
