@@ -39,3 +39,7 @@ class InputError(NewsdedupError):
 
 class NoInputError(NewsdedupError):
     """Nothing usable was found under the given paths."""
+
+
+class SchedulerError(NewsdedupError):
+    """The Dask scheduler (--scheduler) cannot be reached, or the run on its cluster failed."""

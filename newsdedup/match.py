@@ -424,9 +424,12 @@ def prepare(
     articles: list[Article],
     settings: Settings,
     progress: Callable[[str, int, int], None] | None = None,
+    table: FeatureTable | None = None,
 ) -> MatchRun:
-    """Features, term weights and the candidate pairs of every index."""
-    table = build_features(articles, settings.shingle_size, progress, settings.jobs)
+    """Features, term weights and the candidate pairs of every index (``table``: the features
+    of ``articles`` when they were built elsewhere, on a Dask cluster)."""
+    if table is None:
+        table = build_features(articles, settings.shingle_size, progress, settings.jobs)
     counts = table.w_counts.copy()
     days = [day_number(a) for a in articles]
     weigh_terms(table, days)

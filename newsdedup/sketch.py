@@ -479,10 +479,7 @@ def build_features(
     identical output); the ranges' vocabularies are merged into one."""
     from .parallel import SHARED, ordered_map
 
-    # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
-    # but a run is cut in at least eight of 256 or more, so every worker has some
-    step = max(256, min(1024, -(-len(articles) // 8)))
-    ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
+    ranges = feature_ranges(len(articles))
     SHARED["articles"] = articles
     try:
         parts: list[FeatureTable] = []
@@ -497,6 +494,15 @@ def build_features(
     finally:
         SHARED.pop("articles", None)
         _HASHED.clear()  # a library caller's next run starts afresh (bounded by one run)
+
+
+def feature_ranges(n: int) -> list[tuple[int, int]]:
+    """The ranges of ``n`` articles whose features are built apart (with --jobs or on a Dask
+    cluster): the same cut whoever builds them, so the merged table is the same."""
+    # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
+    # but a run is cut in at least eight of 256 or more, so every worker has some
+    step = max(256, min(1024, -(-n // 8)))
+    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
 
 
 def _features_of_range(bounds: tuple[int, int], shingle_size: int) -> FeatureTable:

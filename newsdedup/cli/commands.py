@@ -99,6 +99,10 @@ def find(
         )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
     with contextlib.ExitStack() as stack:
+        if settings.scheduler is not None:  # its client (and a local cluster) closed at the end
+            from ..distributed import session
+
+            stack.enter_context(session())
         try:
             store = stack.enter_context(open_store(o, settings))
             corpus = load(given, settings, store, bar, stdin)

@@ -1,0 +1,217 @@
+"""The same run on a Dask cluster (``--scheduler``): every piece of Dask code is here, and this
+module is imported only when a scheduler is given.
+
+The stages run as they are, only elsewhere: the inputs are cut into partitions in discovery
+order and each partition is read and parsed on a worker (:func:`newsdedup.pipeline._read_parse`,
+file by file); the results come back in partition order, so the corpus is the one a local run
+reads. The corpus-level decisions (:func:`newsdedup.normalise.finalise`) need every article and
+run on the client; the features are built on the workers over the same ranges of articles a
+local run cuts (:func:`newsdedup.sketch.feature_ranges`), and merged on the client as a local run
+merges them. Candidate generation, verification, levels, clustering and rendering run on the
+client: the output is byte-identical to a local run.
+
+Tasks carry their inputs (paths, or the articles of one range) rather than data scattered to one
+worker beforehand: a worker that dies takes nothing with it that cannot be sent again, so Dask
+runs its tasks again on another worker and the output is unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from .errors import SchedulerError, UsageError
+from .ingest import STDIN, Found
+from .model import Article, Skipped
+from .settings import Settings
+from .sketch import FeatureTable, _concat, _features, feature_ranges
+
+#: seconds to wait for a scheduler to answer: a scheduler on the network answers in
+#: milliseconds, so a few seconds is no false alarm and an address with nothing behind it is an
+#: error before the user wonders
+CONNECT_TIMEOUT = 5
+#: seconds for a local cluster's workers to come up (each is a fresh Python that imports
+#: newsdedup, numpy and Dask: ~2 s on a loaded 2-core machine)
+LOCAL_START_TIMEOUT = 60
+#: files a reading task: plain text reads in ~1 ms a file, so a task is about half a second
+#: (well above Dask's ~1 ms a task of scheduling), saved pages (~20 ms each) ten seconds; 100 M
+#: articles are 200,000 tasks, within what one scheduler keeps track of
+PARTITION_FILES = 512
+
+#: progress(stage, done, total), as in newsdedup.pipeline
+Progress = Callable[[str, int, int], None]
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise UsageError(
+            "--scheduler needs Dask's distributed scheduler: pip install 'newsdedup[dask]'"
+        ) from exc
+    return distributed
+
+
+class _Cluster:
+    """A client of a scheduler, and the local cluster behind it for ``local:N``."""
+
+    def __init__(self, address: str) -> None:
+        distributed = _distributed()
+        # Dask logs connection attempts, lost workers and retries on stderr in its own format;
+        # what matters reaches the user as a newsdedup error (stderr lines are newsdedup's)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        self.local: Any = None
+        kind, _, count = address.partition(":")
+        try:
+            if kind == "local":
+                self.local = distributed.LocalCluster(
+                    n_workers=int(count), threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.CRITICAL,
+                )  # fmt: skip
+                self.client = distributed.Client(self.local, timeout=LOCAL_START_TIMEOUT)
+            else:
+                self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+        except Exception as exc:  # whatever answers there may be no Dask scheduler at all
+            self.close()
+            why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise SchedulerError(
+                f"{address}: cannot connect to a Dask scheduler there ({why})"
+            ) from None
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        with contextlib.suppress(Exception):  # closing what may already be gone
+            if client is not None:
+                client.close()
+        with contextlib.suppress(Exception):
+            if self.local is not None:
+                self.local.close()
+
+
+_OPEN: dict[str, _Cluster] = {}
+
+
+def client(address: str) -> Any:
+    """The client of the scheduler at ``address`` (``local:N``: a local cluster of N worker
+    processes), connected on first use and kept until :func:`close` (or the end of the process)."""
+    found = _OPEN.get(address)
+    if found is None:
+        if not _OPEN:
+            atexit.register(close)
+        found = _OPEN[address] = _Cluster(address)
+    return found.client
+
+
+def close() -> None:
+    """Close every client this process opened (and shut down its local clusters)."""
+    while _OPEN:
+        _OPEN.popitem()[1].close()
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """Clients opened inside the block are closed when it ends."""
+    try:
+        yield
+    finally:
+        close()
+
+
+def partitions(items: Sequence[Found | Skipped], size: int = PARTITION_FILES) -> list[list[Any]]:
+    """``items`` cut into consecutive partitions of ``size`` (discovery order kept)."""
+    return [list(items[lo : lo + size]) for lo in range(0, len(items), size)]
+
+
+def _read_partition(
+    part: list[Found | Skipped], settings: Settings, stdin: bytes | None
+) -> list[Article | Skipped]:
+    """On a worker: one partition's articles and skipped inputs, in input order."""
+    from .pipeline import _read_parse
+
+    return [done for item in part for done in _read_parse(item, settings, stdin)]
+
+
+def read_parse(
+    items: Sequence[Found | Skipped],
+    settings: Settings,
+    stdin: bytes | None = None,
+    progress: Progress | None = None,
+) -> list[Article | Skipped]:
+    """Read and parse ``items`` on the cluster of ``settings.scheduler``: every input's
+    articles (or why it was skipped), in input order."""
+    assert settings.scheduler is not None
+    dask = client(settings.scheduler)
+    parts = partitions(items)
+    local = replace(settings, jobs=1)  # a worker is one process already
+    futures = [
+        dask.submit(
+            _read_partition, part, local,
+            stdin if any(isinstance(i, Found) and i.ospath == STDIN for i in part) else None,
+            pure=False,
+        )
+        for part in parts
+    ]  # fmt: skip
+    out: list[Article | Skipped] = []
+    done = 0
+    try:
+        for part, future in zip(parts, futures, strict=True):
+            out.extend(_result(future, settings.scheduler))
+            done += len(part)
+            if progress is not None:
+                progress("read", done, len(items))
+    finally:
+        dask.cancel(futures)  # an interrupted run leaves no work behind on the cluster
+    return out
+
+
+def _range_features(articles: list[Article], shingle_size: int) -> FeatureTable:
+    """On a worker: the features of one range of articles."""
+    from . import sketch
+
+    try:
+        return _features(articles, shingle_size)
+    finally:
+        sketch._HASHED.clear()  # a worker lives on after the run: its token cache must not
+
+
+def build_features(
+    articles: list[Article], settings: Settings, progress: Progress | None = None
+) -> FeatureTable:
+    """The features of ``articles`` built on the cluster, range by range, merged here: the
+    table :func:`newsdedup.sketch.build_features` makes."""
+    assert settings.scheduler is not None
+    dask = client(settings.scheduler)
+    ranges = feature_ranges(len(articles))
+    work = partial(_range_features, shingle_size=settings.shingle_size)
+    futures = [dask.submit(work, articles[lo:hi], pure=False) for lo, hi in ranges]
+    parts: list[FeatureTable] = []
+    try:
+        for (_, hi), future in zip(ranges, futures, strict=True):
+            parts.append(_result(future, settings.scheduler))
+            if progress is not None:
+                progress("sketch", hi, len(articles))
+    finally:
+        dask.cancel(futures)
+    return _concat(parts)
+
+
+def _result(future: Any, address: str) -> Any:
+    """A task's result; the cluster's failures (its scheduler gone, a task that kept killing
+    its workers) as one error naming the scheduler. An error of newsdedup's own is raised as it
+    is."""
+    distributed = _distributed()
+    try:
+        return future.result()
+    except distributed.client.FutureCancelledError as exc:
+        raise SchedulerError(f"{address}: the Dask cluster cancelled the run ({exc})") from None
+    except distributed.scheduler.KilledWorker as exc:
+        raise SchedulerError(
+            f"{address}: a task of the run killed every worker it ran on ({exc})"
+        ) from None
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(f"{address}: lost the Dask scheduler ({exc})") from None
