@@ -20,6 +20,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -127,13 +129,37 @@ def partitions(items: Sequence[Found | Skipped], size: int = PARTITION_FILES) ->
     return [list(items[lo : lo + size]) for lo in range(0, len(items), size)]
 
 
+#: a worker's threads change its working directory one at a time (see :func:`_read_partition`)
+_CWD_LOCK = threading.Lock()
+
+
 def _read_partition(
-    part: list[Found | Skipped], settings: Settings, stdin: bytes | None
+    part: list[Found | Skipped], settings: Settings, stdin: bytes | None, cwd: str
 ) -> list[Article | Skipped]:
-    """On a worker: one partition's articles and skipped inputs, in input order."""
+    """On a worker: one partition's articles and skipped inputs, in input order. Relative
+    paths are read from the client's working directory ``cwd`` (a path is shown as it was
+    given, so it is not made absolute)."""
     from .pipeline import _read_parse
 
-    return [done for item in part for done in _read_parse(item, settings, stdin)]
+    def read() -> list[Article | Skipped]:
+        return [done for item in part for done in _read_parse(item, settings, stdin)]
+
+    relative = any(isinstance(i, Found) and not os.path.isabs(i.ospath) for i in part)
+    if not relative:
+        return read()
+    with _CWD_LOCK:
+        before = os.getcwd()
+        try:
+            os.chdir(cwd)
+        except OSError as exc:
+            raise SchedulerError(
+                f"{cwd}: a worker of the cluster cannot open this folder, where relative input"
+                f" paths start ({exc.strerror}); give paths the workers can read"
+            ) from None
+        try:
+            return read()
+        finally:
+            os.chdir(before)
 
 
 def read_parse(
@@ -152,7 +178,7 @@ def read_parse(
         dask.submit(
             _read_partition, part, local,
             stdin if any(isinstance(i, Found) and i.ospath == STDIN for i in part) else None,
-            pure=False,
+            os.getcwd(), pure=False,
         )
         for part in parts
     ]  # fmt: skip
