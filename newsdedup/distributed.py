@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -67,13 +68,14 @@ class _Cluster:
         # Dask logs connection attempts, lost workers and retries on stderr in its own format;
         # what matters reaches the user as a newsdedup error (stderr lines are newsdedup's)
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed\b")
         self.local: Any = None
         kind, _, count = address.partition(":")
         try:
             if kind == "local":
                 self.local = distributed.LocalCluster(
                     n_workers=int(count), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.CRITICAL,
+                    dashboard_address=":0", silence_logs=logging.CRITICAL,
                 )  # fmt: skip
                 self.client = distributed.Client(self.local, timeout=LOCAL_START_TIMEOUT)
             else:
