@@ -23,9 +23,9 @@ import logging
 import os
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from .errors import SchedulerError, UsageError
@@ -45,6 +45,9 @@ LOCAL_START_TIMEOUT = 60
 #: (well above Dask's ~1 ms a task of scheduling), saved pages (~20 ms each) ten seconds; 100 M
 #: articles are 200,000 tasks, within what one scheduler keeps track of
 PARTITION_FILES = 512
+#: tasks a worker thread may have submitted and not yet fetched: two to run back to back while
+#: the client takes a third and a fourth's result (more only piles results up on the workers)
+IN_FLIGHT = 4
 
 #: progress(stage, done, total), as in newsdedup.pipeline
 Progress = Callable[[str, int, int], None]
@@ -164,6 +167,35 @@ def _read_partition(
             os.chdir(before)
 
 
+def _in_order(
+    dask: Any, address: str, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]
+) -> Iterator[Any]:
+    """``fn(*call)`` for each call on the cluster, results in call order. At most
+    ``IN_FLIGHT`` tasks a worker thread are submitted and not yet fetched: the workers keep
+    busy while the client takes results, and never hold more than a few results each (the
+    cluster forgets a result once it is taken), whatever the size of the corpus. An
+    interrupted run leaves no work behind on the cluster."""
+    window = IN_FLIGHT * max(1, sum(dask.nthreads().values()))
+    pending: deque[Any] = deque()
+    calls_left = iter(calls)
+    try:
+        for call in calls_left:
+            pending.append(dask.submit(fn, *call, pure=False))
+            if len(pending) >= window:
+                yield _take(pending.popleft(), address)
+        while pending:
+            yield _take(pending.popleft(), address)
+    finally:
+        dask.cancel(list(pending))
+
+
+def _take(future: Any, address: str) -> Any:
+    try:
+        return _result(future, address)
+    finally:
+        future.release()
+
+
 def read_parse(
     items: Sequence[Found | Skipped],
     settings: Settings,
@@ -176,24 +208,20 @@ def read_parse(
     dask = client(settings.scheduler)
     parts = partitions(items)
     local = replace(settings, jobs=1)  # a worker is one process already
-    futures = [
-        dask.submit(
-            _read_partition, part, local,
-            stdin if any(isinstance(i, Found) and i.ospath == STDIN for i in part) else None,
-            os.getcwd(), pure=False,
-        )
+    here = os.getcwd()
+    calls = [
+        (part, local, stdin if any(isinstance(i, Found) and i.ospath == STDIN for i in part) else None, here)
         for part in parts
     ]  # fmt: skip
     out: list[Article | Skipped] = []
     done = 0
-    try:
-        for part, future in zip(parts, futures, strict=True):
-            out.extend(_result(future, settings.scheduler))
-            done += len(part)
-            if progress is not None:
-                progress("read", done, len(items))
-    finally:
-        dask.cancel(futures)  # an interrupted run leaves no work behind on the cluster
+    for part, got in zip(
+        parts, _in_order(dask, settings.scheduler, _read_partition, calls), strict=True
+    ):
+        out.extend(got)
+        done += len(part)
+        if progress is not None:
+            progress("read", done, len(items))
     return out
 
 
@@ -215,16 +243,14 @@ def build_features(
     assert settings.scheduler is not None
     dask = client(settings.scheduler)
     ranges = feature_ranges(len(articles))
-    work = partial(_range_features, shingle_size=settings.shingle_size)
-    futures = [dask.submit(work, articles[lo:hi], pure=False) for lo, hi in ranges]
+    calls = [(articles[lo:hi], settings.shingle_size) for lo, hi in ranges]
     parts: list[FeatureTable] = []
-    try:
-        for (_, hi), future in zip(ranges, futures, strict=True):
-            parts.append(_result(future, settings.scheduler))
-            if progress is not None:
-                progress("sketch", hi, len(articles))
-    finally:
-        dask.cancel(futures)
+    for (_, hi), part in zip(
+        ranges, _in_order(dask, settings.scheduler, _range_features, calls), strict=True
+    ):
+        parts.append(part)
+        if progress is not None:
+            progress("sketch", hi, len(articles))
     return _concat(parts)
 
 
