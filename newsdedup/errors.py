@@ -37,6 +37,10 @@ class InputError(NewsdedupError):
         self.reason = reason
 
 
+class NotAnArticle(InputError):
+    """A file that is not an article by its content (a JSON document with no article in it)."""
+
+
 class NoInputError(NewsdedupError):
     """Nothing usable was found under the given paths."""
 

@@ -248,14 +248,17 @@ class PairEvidence:
 
 def ranks(firsts: np.ndarray, seconds: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     """Each pair's rank (1 = best) among the candidates of ``firsts`` and of ``seconds`` by
-    ``score``: a (pairs × 2) array. Ties share the better rank's order by partner id."""
+    ``score``: a (pairs × 2) array. Equal scores share the better rank (1, 1, 3), so a rank never
+    depends on the order of the input (identical files tie)."""
     ends = np.r_[firsts, seconds]
-    other = np.r_[seconds, firsts]
     both = np.r_[score, score]
-    order = np.lexsort((other, -both, ends))
-    starts = np.searchsorted(ends[order], np.arange(n))
+    order = np.lexsort((-both, ends))
+    e, v = ends[order], both[order]
+    new = np.r_[True, (e[1:] != e[:-1]) | (v[1:] != v[:-1])]
+    first_of_run = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+    starts = np.searchsorted(e, np.arange(n))
     place = np.empty(len(order), dtype=np.int64)
-    place[order] = np.arange(len(order)) - starts[ends[order]] + 1
+    place[order] = first_of_run - starts[e] + 1
     return np.column_stack([place[: len(firsts)], place[len(firsts) :]])
 
 
@@ -271,7 +274,6 @@ def gather(
     containment: np.ndarray,
     days: np.ndarray,
     undated: int,
-    sources: Sequence[str | None],
     slots: tuple[np.ndarray, np.ndarray],
 ) -> PairEvidence:
     """The evidence of each pair, in bulk. ``shared`` is the number of sentences each pair
@@ -291,10 +293,6 @@ def gather(
     gap = np.where(dated, np.minimum(np.abs(da - db), GAP_CAP), 0)
     tok = table.tokens.astype(np.float64)
     ta, tb = np.maximum(tok[firsts], 1.0), np.maximum(tok[seconds], 1.0)
-    # source names compared by id (ids in sorted order of names: the same on every run)
-    names = {s: i for i, s in enumerate(sorted({s for s in sources if s is not None}))}
-    src = np.array([-1 if s is None else names[s] for s in sources], dtype=np.int64)
-    same_source = (src[firsts] >= 0) & (src[firsts] == src[seconds])
     rk = np.minimum(ranks(firsts, seconds, cos, len(articles)), RANK_CAP)
     words = (table.w_ptr, table.w_ids)
     s_ptr, s_ids = slots
@@ -323,7 +321,6 @@ def gather(
         "gap": gap.astype(np.float64),
         "same_day": (dated & (gap == 0)).astype(np.float64),
         "length": np.log(np.minimum(ta, tb) / np.maximum(ta, tb)),
-        "same_source": same_source.astype(np.float64),
         "rank": np.log(rk.max(axis=1).astype(np.float64)),
         "rank_best": np.log(rk.min(axis=1).astype(np.float64)),
         "slots": np.minimum(cover_a, cover_b),

@@ -21,6 +21,7 @@ from .match import (
     prepare,
     rule_links,
     set_jaccard_csr,
+    with_specifics,
 )
 from .model import Article, LinkKind
 from .settings import LEVELS, Settings
@@ -34,18 +35,40 @@ def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEv
     firsts, seconds = codes // n, codes % n
     vectors = article_vectors(run.articles, table, run.counts)
     # pairs a step: their two shingle sets (~200 hashes each side) stay near 25 MB
-    inter, _ = set_jaccard_csr(table.sh, table.sh_ptr, firsts, seconds, chunk=8_192)
+    inter, jaccard = set_jaccard_csr(table.sh, table.sh_ptr, firsts, seconds, chunk=8_192)
     small = np.maximum(1, np.minimum(run.sizes[firsts], run.sizes[seconds]))
-    return gather(
+    shared = run.shares(codes)
+    ev = gather(
         run.articles, table, vectors, firsts, seconds,
         matcher_cosine=pair_cosines(table, firsts, seconds),
-        shared=run.shares(codes),
+        shared=shared,
         containment=inter / small,
         days=run.day_arr,
         undated=UNDATED,
-        sources=run.sources,
         slots=_slot_rows(run),
     )  # fmt: skip
+    # what a link of the pair reports besides the columns (not evidence for the scorers)
+    ev.columns["jaccard"], ev.columns["shared"] = jaccard, shared
+    return ev
+
+
+def evidence_codes(run: MatchRun, rules: list[Link]) -> np.ndarray:
+    """The pairs whose evidence is gathered, as sorted codes: every candidate and every pair the
+    rules linked (two hops, slugs, flashes). The fitting script gathers the same pairs, so the
+    ranks the scorers were fitted on are those they score."""
+    ruled = np.array([ln.a * run.n + ln.b for ln in rules], dtype=np.int64)
+    return unique(np.concatenate([run.candidates, ruled, _duplicate_codes(run)]))
+
+
+def _duplicate_codes(run: MatchRun) -> np.ndarray:
+    """Pairs of articles with the same non-empty shingle set (identical texts, however short)."""
+    by_body: dict[bytes, list[int]] = {}
+    sh, ptr = run.table.sh, run.table.sh_ptr.tolist()
+    for i in range(run.n):
+        if ptr[i + 1] > ptr[i]:
+            by_body.setdefault(sh[ptr[i] : ptr[i + 1]].tobytes(), []).append(i)
+    codes = [a * run.n + b for g in by_body.values() for x, a in enumerate(g) for b in g[x + 1 :]]
+    return np.array(codes, dtype=np.int64)
 
 
 def _slot_rows(run: MatchRun) -> tuple[np.ndarray, np.ndarray]:
@@ -117,42 +140,77 @@ def _allowed(
     return ok
 
 
-def _scored_links(ev: PairEvidence, p: np.ndarray, keep: np.ndarray, kind: LinkKind) -> list[Link]:
-    """The links of kind ``kind`` of the pairs ``keep``, scored by their probability ``p``."""
+def _scored_links(
+    run: MatchRun,
+    ev: PairEvidence,
+    p: np.ndarray,
+    keep: np.ndarray,
+    kind: LinkKind,
+    rules: dict[tuple[int, int], Link],
+) -> list[Link]:
+    """The links of kind ``kind`` of the pairs ``keep``, scored by their probability ``p``,
+    with the evidence a reader can check: a rule's link of the pair keeps its figures and
+    specifics, a pair only the scorer found gets them from its evidence."""
     rows = np.flatnonzero(keep)
-    cos = ev.columns["cosine"]
-    cont = ev.columns["containment"]
-    return [
-        Link(a, b, kind, round(float(p[k]), 4), 0.0, round(float(cont[k]), 4), 0, float(cos[k]))
-        for k, a, b in zip(
-            rows.tolist(), ev.firsts[rows].tolist(), ev.seconds[rows].tolist(), strict=True
-        )
-    ]
+    col = ev.columns
+    out = []
+    for k, a, b in zip(
+        rows.tolist(), ev.firsts[rows].tolist(), ev.seconds[rows].tolist(), strict=True
+    ):
+        score = round(float(p[k]), 4)
+        rule = rules.get((a, b))
+        if rule is not None:
+            out.append(replace(rule, kind=kind, score=score))
+            continue
+        link = Link(
+            a, b, kind, score, float(col["jaccard"][k]), float(col["containment"][k]),
+            int(col["shared"][k]), float(col["matcher_cosine"][k]),
+        )  # fmt: skip
+        out.append(with_specifics(link, run.feats[a], run.feats[b]))
+    return out
 
 
 def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scorer) -> list[Link]:
     """Every link of every level, sorted by (a, b): a pair keeps its finest kind (a copy link
-    over an event link over a storyline link), so a level's links are those of its kinds."""
+    over an event link over a storyline link), so a level's links are those of its kinds. Every
+    link carries both scorers' probabilities."""
     n = run.n
-    ruled = np.array([ln.a * n + ln.b for ln in rules], dtype=np.int64)
-    codes = unique(np.concatenate([run.candidates, ruled]))
+    codes = evidence_codes(run, rules)
     ev = candidate_evidence(run, codes)
     p_event = event.probability(ev)
+    p_storyline = storyline.probability(ev)
+    at = {
+        (ln.a, ln.b): k
+        for ln, k in zip(
+            rules, np.searchsorted(codes, [ln.a * n + ln.b for ln in rules]).tolist(), strict=True
+        )
+    }
     # sentences in common are a copy only of the same event: a follow-up that repeats the
-    # background paragraphs of an earlier piece is another event of its storyline
-    at = np.searchsorted(codes, ruled)
+    # background paragraphs of an earlier piece, or an item about another subject (the
+    # headlines' own slots apart), is another event of its storyline
+    feats = run.feats
     rules = [
         replace(ln, kind=LinkKind.SHARED_BACKGROUND)
-        if ln.kind == LinkKind.SHARED_PASSAGES and p_event[k] < event.threshold
+        if ln.kind == LinkKind.SHARED_PASSAGES
+        and (p_event[at[(ln.a, ln.b)]] < event.threshold or slots_apart(feats[ln.a], feats[ln.b]))
         else ln
-        for ln, k in zip(rules, at.tolist(), strict=True)
+        for ln in rules
     ]
-    p_storyline = storyline.probability(ev)
+    by_pair = {(ln.a, ln.b): ln for ln in rules}
+    # identical texts too short for shingle containment (a headline alone) are reprints
+    dup = _duplicate_codes(run)
+    for a, b in zip((dup // n).tolist(), (dup % n).tolist(), strict=True):
+        old = by_pair.get((a, b))
+        fa, fb = feats[a], feats[b]
+        differ = not headlines_agree(fa, fb) or slots_apart(fa, fb)  # two companies' notices
+        if not differ and (old is None or old.kind not in LEVEL_KINDS["copy"]):
+            by_pair[(a, b)] = Link(a, b, LinkKind.REPRINT, 1.0, 1.0, 1.0, 0, 0.0)
+    rules = list(by_pair.values())
     is_event, is_line = p_event >= event.threshold, p_storyline >= storyline.threshold
     ok = _allowed(run, ev.firsts, ev.seconds, is_event | is_line)  # each pair checked once
     scored = [
-        *_scored_links(ev, p_event, is_event & ok, LinkKind.SAME_EVENT),
-        *_scored_links(ev, p_storyline, is_line & ok, LinkKind.SAME_STORYLINE),
+        *_scored_links(run, ev, p_event, is_event & ok, LinkKind.SAME_EVENT, by_pair),
+        *_scored_links(run, ev, p_storyline, is_line & ok, LinkKind.SAME_STORYLINE, by_pair),
     ]
     rank = {kind: 0 for kind in LEVEL_KINDS["copy"]}
     rank.update({kind: 1 for kind in LEVEL_KINDS["event"] - LEVEL_KINDS["copy"]})
@@ -163,14 +221,14 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
         if old is None or rank.get(ln.kind, 2) < rank.get(old.kind, 2):
             found[key] = ln
     keys = sorted(found)
-    at = np.searchsorted(codes, np.array([a * n + b for a, b in keys], dtype=np.int64))
+    where = np.searchsorted(codes, np.array([a * n + b for a, b in keys], dtype=np.int64))
     return [
         replace(
             found[key],
             p_event=round(float(p_event[k]), 4),
             p_storyline=round(float(p_storyline[k]), 4),
         )
-        for key, k in zip(keys, at.tolist(), strict=True)
+        for key, k in zip(keys, where.tolist(), strict=True)
     ]
 
 

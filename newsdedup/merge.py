@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,9 @@ from .sketch import TokenHasher, sentences, shingle_hashes, tokens
 if TYPE_CHECKING:
     from .pipeline import Result
 
+#: stories merged between two progress calls: a story takes about a millisecond, so the bar
+#: moves a few times a second without the calls costing anything
+MERGE_TICK = 64
 #: two sentences are one passage when their word 3-shingles overlap by half (Jaccard): one
 #: outlet's light edit of a wire sentence (a word changed, a clause moved) stays above it, two
 #: different sentences about one event fall below
@@ -115,16 +119,39 @@ def infer_date(art: Article, story_days: list[int]) -> Field:
     return Field(base.isoformat(), FieldSource.INFERRED, f"the story's date ({base.isoformat()})")
 
 
+def _known_days(story: Story, articles: list[Article]) -> list[int]:
+    """The distinct days (ordinals) of a story's dated members, in order."""
+    return sorted({d for m in story.members if (d := day_number(articles[m])) is not None})
+
+
+def member_date(art: Article, known: list[int]) -> Field:
+    """An article's date in its story: its own, else inferred from the story's dated days."""
+    if art.date.value is None and known:
+        return infer_date(art, known)
+    return art.date
+
+
+def article_days(stories: list[Story], articles: list[Article]) -> dict[int, str]:
+    """Each dated article's day (YYYY-MM-DD) as the timeline dates it: its own date, else the
+    date inferred from its story; articles the timeline leaves undated are not in it. What
+    ``index prune`` and ``index stats`` count an article's age by."""
+    out: dict[int, str] = {}
+    for story in stories:
+        known = _known_days(story, articles)
+        for m in story.members:
+            value = member_date(articles[m], known).value
+            if value:
+                out[m] = value[:10]
+    return out
+
+
 def build_entry(story: Story, articles: list[Article]) -> Entry:
-    days = {m: day_number(articles[m]) for m in story.members}
-    known = sorted({d for d in days.values() if d is not None})
+    known = _known_days(story, articles)
     tags = _tags(len(story.members))
     sources: list[Source] = []
     for tag, m in zip(tags, story.members, strict=True):
         art = articles[m]
-        own = art.date
-        if own.value is None and known:
-            own = infer_date(art, known)
+        own = member_date(art, known)
         sources.append(Source(tag, m, art.source_name(), art, own, story.relation.get(m)))
     first = dt.date.fromordinal(known[0]).isoformat() if known else None
     last = dt.date.fromordinal(known[-1]).isoformat() if known else None
@@ -262,15 +289,23 @@ def _norm(text: str) -> str:
 
 
 def timeline(
-    result: Result, since: str | None = None, until: str | None = None, dups_only: bool = False
+    result: Result,
+    since: str | None = None,
+    until: str | None = None,
+    dups_only: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Entry]:
-    """Entries in date order (undated stories last), filtered as asked.
+    """Entries in date order (undated stories last), the stories of one storyline together in
+    the place of its first, filtered as asked.
 
     ``since``/``until`` (ISO dates, inclusive) keep stories whose span overlaps them; undated
     stories are left out when either is given. ``dups_only`` keeps stories of several articles."""
     articles = result.corpus.articles
     entries = []
-    for story in result.stories:
+    total = len(result.stories)
+    for n, story in enumerate(result.stories, 1):
+        if progress is not None and (n % MERGE_TICK == 0 or n == total):
+            progress("merge", n, total)
         if dups_only and len(story.members) < 2:
             continue
         entry = build_entry(story, articles)

@@ -146,10 +146,15 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An input that could not be used, with the reason (always reported, never lost)."""
+    """An input that could not be used, with the reason (always reported, never lost).
+
+    ``not_article``: a file found by walking a folder that turned out not to be an article by
+    its content (a ``.json`` with no text field: metadata); it is passed over and counted, as
+    files that are not articles by their name are, not reported as an error."""
 
     path: str
     reason: str
+    not_article: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}

@@ -737,8 +737,11 @@ def boilerplate_kind(paragraph: str) -> str | None:
 
 def outlet_from_path(rel: str, pattern: str | None) -> str | None:
     """Outlet from the layout: ``--source-from-path`` if given, else the first folder below
-    the input root (``meter-dev/times/x.txt`` given ``meter-dev`` → ``times``)."""
-    rel = rel.replace("\\", "/")
+    the input root (``meter-dev/times/x.txt`` given ``meter-dev`` → ``times``). Folders are
+    split at the system's separator only: a backslash is part of a name (and of the escapes
+    ``\\n``, ``\\xe9`` of a name that is not printable, which are no folders)."""
+    if os.sep != "/":
+        rel = rel.replace(os.sep, "/")
     if pattern:
         m = re.search(pattern, rel)
         return m.group("outlet") if m and m.group("outlet") else None

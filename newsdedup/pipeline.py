@@ -58,15 +58,27 @@ def discover_all(paths: Iterable[str], settings: Settings) -> list[Found | Skipp
     return discover_counted(paths, settings)[0]
 
 
-def discover_counted(paths: Iterable[str], settings: Settings) -> tuple[list[Found | Skipped], int]:
-    """Every input in discovery order, and how many walked files were passed over."""
+#: files found between two progress calls of discovery: often enough for a live count on a
+#: slow disk, rarely enough that the calls cost nothing next to a stat per file
+DISCOVER_TICK = 256
+
+
+def discover_counted(
+    paths: Iterable[str], settings: Settings, progress: Progress | None = None
+) -> tuple[list[Found | Skipped], int]:
+    """Every input in discovery order, and how many walked files were passed over;
+    ``progress("discover", found, 0)`` as files are found (the total is not known)."""
+    tick = progress or _quiet
     items: list[Found | Skipped] = []
     passed = 0
-    for item in discover(paths, settings):
+    for n, item in enumerate(discover(paths, settings), 1):
         if isinstance(item, PassedOver):
             passed += 1
         else:
             items.append(item)
+        if n % DISCOVER_TICK == 0:
+            tick("discover", len(items), 0)
+    tick("discover", len(items), 0)
     return items, passed
 
 
@@ -88,7 +100,8 @@ def load(
     paths = list(paths)
     if state is not None and STDIN in paths:
         raise UsageError("'-' (an article on standard input) cannot be kept in a state")
-    items, passed = discover_counted(paths, settings)
+    items, passed = discover_counted(paths, settings, tick)
+    tick("read", 0, len(items))  # reading starts now: its first results come a chunk later
     if state is not None:
         if settings.scheduler is not None:
             raise UsageError("a Dask scheduler is not used with a state (--state, --index) yet")
@@ -96,7 +109,7 @@ def load(
 
         corpus = load_stored(items, settings, state, tick)
         corpus.passed_over = passed
-        return corpus
+        return _pass_over(corpus)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     work = partial(_read_parse, settings=settings, stdin=stdin)
@@ -121,7 +134,16 @@ def load(
     finally:
         if collecting:
             gc.enable()
-    return Corpus(finalise(articles, settings), skipped, passed_over=passed)
+    return _pass_over(Corpus(finalise(articles, settings), skipped, passed_over=passed))
+
+
+def _pass_over(corpus: Corpus) -> Corpus:
+    """Walked files that are not articles by their content join those passed over by their
+    name: counted, not reported as skipped (one rule for every file that is not an article)."""
+    kept = [s for s in corpus.skipped if not s.not_article]
+    corpus.passed_over += len(corpus.skipped) - len(kept)
+    corpus.skipped = kept
+    return corpus
 
 
 #: files read a batch in a worker: enough that a worker's round trips cost nothing beside the
@@ -213,14 +235,19 @@ class Result:
         raise ValueError(f"{article.path} is not in story {story.id}")
 
     def timeline(
-        self, since: str | None = None, until: str | None = None, dups_only: bool = False
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        dups_only: bool = False,
+        progress: Progress | None = None,
     ) -> list[Entry]:
-        """The merged timeline: one entry per story in date order (undated last); ``since``
+        """The merged timeline: one entry per story in date order (undated last; the stories of
+        one storyline together); ``since``
         and ``until`` (ISO dates, inclusive) keep stories overlapping them, ``dups_only`` those
-        of several articles."""
+        of several articles. ``progress("merge", done, stories)`` as stories are merged."""
         from .merge import timeline
 
-        return timeline(self, since, until, dups_only)
+        return timeline(self, since, until, dups_only, progress)
 
     def only_changed(self) -> Result:
         """The stories that are new or grew since the last run (with a state), and their links."""
@@ -256,4 +283,6 @@ def find_stories_in(
         table = build_features(corpus.articles, settings, progress)
     links = find_links(corpus.articles, settings, progress, table)
     tick("cluster", 0, 0)
-    return Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))
+    result = Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))
+    tick("cluster", len(result.stories), len(result.stories))
+    return result

@@ -86,6 +86,10 @@ class Settings:
         lo, hi = SHINGLE_RANGE
         if not lo <= self.shingle_size <= hi:
             raise SettingError("shingle_size", f"must be between {lo} and {hi}")
+        for pat in self.globs:
+            problem = glob_problem(pat)
+            if problem:
+                raise SettingError("globs", f"{pat!r}: {problem}")
         for pair in self.fields:
             name, eq, key = pair.partition("=")
             if not eq or not key.strip() or name.strip() not in FIELD_NAMES:
@@ -103,3 +107,26 @@ class Settings:
                 raise SettingError(
                     "source_from_path", "needs a named group, e.g. '(?P<outlet>[^/]+)/'"
                 )
+
+
+def glob_problem(pattern: str) -> str | None:
+    """What is wrong with a ``--glob`` pattern, or None. ``fnmatch`` reads a ``[`` without its
+    ``]`` as a plain character, so ``'['`` would quietly match nothing: ripgrep calls it an
+    error, and so do we (a cron job must not turn a typo into an empty report)."""
+    pat = pattern[1:] if pattern.startswith("!") else pattern
+    if not pat:
+        return "an empty pattern"
+    i = 0
+    while i < len(pat):
+        if pat[i] == "[":
+            j = i + 1
+            if j < len(pat) and pat[j] == "!":
+                j += 1
+            if j < len(pat) and pat[j] == "]":  # a ']' first in a class is the character
+                j += 1
+            end = pat.find("]", j)
+            if end < 0:
+                return "unclosed character class '[' (write '[[]' for a literal '[')"
+            i = end
+        i += 1
+    return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from .errors import InputError
+from .errors import InputError, NotAnArticle
 from .model import Document, Field, Skipped
 from .settings import Settings
 
@@ -757,7 +757,7 @@ def read_json_export(
         except InputError as exc:
             out.append(Skipped(exc.path, exc.reason))
     if texts == 0 and not any(isinstance(x, Skipped) and "cap" in x.reason for x in out):
-        return [Skipped(shown, "not an article export (no text field)")]
+        return [Skipped(shown, "not an article export (no text field)", not_article=True)]
     return out
 
 
@@ -819,7 +819,7 @@ def _json_list(
         yield "", (data, value)
         return
     if not isinstance(value, list):
-        raise InputError(shown, "not an article export (neither an object nor a list)")
+        raise NotAnArticle(shown, "not an article export (neither an object nor a list)")
     for i, item in enumerate(value, 1):
         own = json.dumps(item, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         yield f":{i}", (own, item)

@@ -47,7 +47,7 @@ def _pairs_labels(tsv: Path) -> dict[frozenset[str], str]:
 def collect(name: str) -> dict[str, np.ndarray]:
     """The evidence and label ('S', 'R', 'D') of every candidate pair of one corpus."""
     CACHE.mkdir(exist_ok=True)
-    cached = CACHE / f"{name}.npz"
+    cached = CACHE / f"{name}-{_code_key()}.npz"
     if cached.exists():
         return dict(np.load(cached, allow_pickle=False))
     folder = {
@@ -115,9 +115,22 @@ def collect(name: str) -> dict[str, np.ndarray]:
 
 
 def evidence_of(run):  # type: ignore[no-untyped-def]
-    from newsdedup.levels import candidate_evidence
+    """The evidence of the pairs the package scores: candidates and the rules' links."""
+    from newsdedup.levels import candidate_evidence, evidence_codes
+    from newsdedup.match import rule_links
 
-    return candidate_evidence(run)
+    return candidate_evidence(run, evidence_codes(run, rule_links(run)))
+
+
+def _code_key() -> str:
+    """The package's source: cached evidence of other code is not reused."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted((ROOT / "newsdedup").rglob("*.py")):
+        if path.name != "levels_weights.py":
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def main() -> None:

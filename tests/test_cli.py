@@ -16,7 +16,7 @@ from .conftest import ROOT, SAMPLES, newsdedup_exe, run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
 runner = CliRunner()
-SUMMARY = "newsdedup: 15 articles, 8 stories, 5 with more than one source, 1 passed over\n"
+SUMMARY = "newsdedup: 15 articles, 8 stories, 5 with more than one article, 1 passed over\n"
 
 
 def test_version() -> None:

@@ -4,14 +4,17 @@ have it, fails here."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import typer.main
 
 from newsdedup.cli import app
 
-from .conftest import ROOT
+from .conftest import ROOT, newsdedup_exe
 
 COMMANDS = ("inspect", "timeline", "clusters", "pairs", "index stats", "index prune")
 _SCOPE = re.compile(r"`(index stats|index prune|inspect|timeline|clusters|pairs)`")
@@ -74,3 +77,87 @@ def test_the_story_commands_share_their_options() -> None:
     assert clusters == pairs
     assert {"--use-mtime", "--fail-on-duplicates"} <= pairs
     assert options_in_help("timeline") > clusters
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 27, item 15: the README's console examples are what the program prints
+
+_ELIDED = "…"  # a line of only this in an example stands for any number of lines left out
+
+
+def console_examples() -> list[tuple[int, str, list[str]]]:
+    """The README's console examples on ``samples/``: (line number, command, the output
+    shown). Examples on folders a reader has and the project does not (``corpus/``) are
+    illustrations and are not run."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    out: list[tuple[int, str, list[str]]] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != "```console":
+            i += 1
+            continue
+        i += 1
+        current: tuple[int, str, list[str]] | None = None
+        while i < len(lines) and lines[i].strip() != "```":
+            line = lines[i]
+            if line.startswith("$ "):
+                if current:
+                    out.append(current)
+                command = line[2:].split("  #")[0].strip()  # a comment after two spaces
+                current = (i + 1, command, [])
+            elif current:
+                current[2].append(line)
+            i += 1
+        if current:
+            out.append(current)
+        i += 1
+    runnable = []
+    for where, command, shown in out:
+        while shown and not shown[-1].strip():
+            shown.pop()
+        if "samples/" in command:
+            runnable.append((where, command, shown))
+    return runnable
+
+
+def _matches(shown: list[str], actual: list[str]) -> bool:
+    """Do the lines shown appear in the actual output in order, each ``…`` line standing for
+    any lines left out (and the output ending where the example ends unless it ends in ``…``)?"""
+    if not shown:
+        return not actual
+
+    def match(s: int, a: int) -> bool:
+        if s == len(shown):
+            return a == len(actual)
+        if shown[s].strip() == _ELIDED:
+            return any(match(s + 1, k) for k in range(a, len(actual) + 1))
+        return a < len(actual) and actual[a] == shown[s] and match(s + 1, a + 1)
+
+    return match(0, 0)
+
+
+def test_readme_console_examples_match_the_program() -> None:
+    """Each console example of the README that runs on ``samples/`` is run as shown (through
+    the shell, so pipes to ``head`` and ``jq`` are real) and its output compared with the
+    lines shown; an example that shows newsdedup's own lines (``newsdedup: …``) is compared
+    with stdout then stderr. On a change of output, run the example and paste what it prints."""
+    examples = console_examples()
+    assert len(examples) >= 4, "the README's console examples on samples/ were not found"
+    exe_dir = str(Path(newsdedup_exe()).parent)
+    env = {**os.environ, "PATH": f"{exe_dir}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1",
+           "COLUMNS": "100", "LC_ALL": "C.UTF-8"}  # fmt: skip
+    env.pop("NEWSDEDUP_CONFIG", None)
+    failures = []
+    for where, command, shown in examples:
+        r = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        actual = r.stdout.splitlines()
+        if any(line.startswith("newsdedup: ") for line in shown):
+            actual += r.stderr.splitlines()
+        while actual and not actual[-1].strip():
+            actual.pop()
+        if r.returncode != 0 or not _matches(shown, actual):
+            failures.append(f"README line {where}: $ {command}\n" + "\n".join(actual))
+    assert not failures, "the README's examples differ from the program:\n\n" + "\n\n".join(
+        failures
+    )

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, SAMPLES, run_cli
 from .test_cli import _golden
 from .test_hostile import ANSI, MARKUP, STORY
 from .test_timeline import QUOTE, SAMPLES_ARGS
@@ -212,8 +213,6 @@ def test_browser_chart_mark_jumps_to_its_story(browser: Any, report: Path) -> No
 
 
 def test_browser_filters_hide_what_they_should(browser: Any, report: Path) -> None:
-    from selenium.webdriver.support.ui import Select
-
     _open(browser, report)
     form = browser.find_element("id", "filters")
     form.find_element("name", "multi").click()
@@ -227,8 +226,8 @@ def test_browser_filters_hide_what_they_should(browser: Any, report: Path) -> No
     form.find_element("name", "q").send_keys("temporao")  # only in the Bahia cocoa review
     assert _settled(browser, 1) == ["s664939f5cc"]
     form.find_element("css selector", "button[type=reset]").click()
-    Select(form.find_element("name", "source")).select_by_value("The Moscow Times")
-    assert _shown(browser) == ["sd9e5001e28"]
+    form.find_element("name", "source").send_keys("The Moscow Times")
+    assert _settled(browser, 1) == ["sd9e5001e28"]
     form.find_element("css selector", "button[type=reset]").click()
     browser.execute_script(
         "const f = arguments[0].elements.namedItem('from'); f.value = '1999-01-01';"
@@ -272,3 +271,120 @@ def test_browser_layout_fits_a_laptop_and_a_phone(browser: Any, report: Path) ->
         browser.set_window_size(WIDE, 1500)
         browser.find_element("name", "q").send_keys("Beijing")
         browser.save_screenshot(str(ROOT / "docs" / "report.png"))
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 27, item 8: the chart on real corpora, the order, the view in the URL, 500 sources
+
+
+def _chart_geometry(driver: Any) -> dict[str, Any]:
+    """Where the chart's marks and labels are drawn, in CSS pixels."""
+    return driver.execute_script(
+        "const svg = document.querySelector('.chart svg').getBoundingClientRect();"
+        "const marks = Array.from(document.querySelectorAll('.chart a.mark circle'))"
+        "  .map(c => c.getBoundingClientRect());"
+        "const inAxis = Array.from(document.querySelectorAll('.chart a.mark'))"
+        "  .filter(a => !a.getAttribute('aria-label').startsWith('19870'))"
+        "  .map(a => a.querySelector('circle').getBoundingClientRect());"
+        "const labels = Array.from(document.querySelectorAll('.chart text:not(.n)'))"
+        "  .map(t => t.getBoundingClientRect().height);"
+        "return {width: svg.width, height: svg.height,"
+        "  left: Math.min(...marks.map(r => r.left)) - svg.left,"
+        "  right: Math.max(...marks.map(r => r.right)) - svg.left,"
+        "  axisLeft: Math.min(...inAxis.map(r => r.left)) - svg.left,"
+        "  axisRight: Math.max(...inAxis.map(r => r.right)) - svg.left,"
+        "  label: Math.min(...labels),"
+        "  columns: Array.from(document.querySelectorAll('.chart text.column')).map(t => t.textContent)};"
+    )
+
+
+def test_html_report_chart_fills_the_width_with_legible_labels(
+    browser: Any, data: Path, tmp_path: Path
+) -> None:
+    meter = tmp_path / "meter.html"
+    r = run_cli("timeline", "-q", "-f", "html", "-o", str(meter), str(data / "meter-dev"))
+    assert r.returncode == 0, r.stderr
+    log = _open(browser, meter)
+    assert [m for m in log if m["level"] in ("SEVERE", "WARNING")] == []
+    g = _chart_geometry(browser)
+    assert g["width"] > 800  # the chart takes the panel's width (a quarter of it before)
+    assert g["height"] < g["width"] / 2  # a band, not a tower of stacked lanes
+    assert g["right"] - g["left"] > 0.85 * g["width"], g  # the marks spread over the axis
+    assert g["label"] >= 12, g  # axis labels of a legible size (about 4 px before)
+    # a few pages dated 1987 among 1999-2000 news: a column of their own, not a blank axis
+    mixed = tmp_path / "mixed"
+    for outlet in ("pa", "sun", "times"):
+        shutil.copytree(data / "meter-dev" / outlet, mixed / outlet)
+    for name in ("reuters-00001.txt", "reuters-00032.txt", "reuters-00888.txt"):
+        shutil.copy(SAMPLES / name, mixed / name)
+    report = tmp_path / "mixed.html"
+    assert run_cli("timeline", "-q", "-f", "html", "-o", str(report), str(mixed)).returncode == 0
+    _open(browser, report)
+    g = _chart_geometry(browser)
+    assert g["columns"] == ["1987"], g
+    assert g["axisRight"] - g["axisLeft"] > 0.7 * g["width"], g  # 1999-2000 spread out
+    assert g["label"] >= 12
+    if os.environ.get("NEWSDEDUP_UPDATE_SCREENSHOT"):  # the README's chart: docs/report-chart.png
+        browser.set_window_size(WIDE, 700)
+        browser.save_screenshot(str(ROOT / "docs" / "report-chart.png"))
+
+
+def test_html_report_orders_biggest_first_and_shares_the_view_in_its_url(
+    browser: Any, report: Path
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    _open(browser, report)
+    sizes = browser.execute_script(
+        "const d = JSON.parse(document.getElementById('report-data').textContent);"
+        "return Object.fromEntries(d.stories.map(s => [s.id, s.size]));"
+    )
+    by_date = _shown(browser)
+    form = browser.find_element("id", "filters")
+    Select(form.find_element("name", "order")).select_by_value("size")
+    biggest = _shown(browser)
+    assert sorted(biggest) == sorted(by_date)
+    assert [sizes[s] for s in biggest] == sorted(sizes.values(), reverse=True)
+    form.find_element("name", "q").send_keys("Reuters")
+    view = browser.execute_script("return location.hash")
+    assert view.startswith("#view?") and "order=size" in view and "q=Reuters" in view
+    shared = _shown(browser)
+    assert 0 < len(shared) < len(by_date)
+    # the link opened afresh (as by whoever it was sent to) shows the same view
+    browser.get("about:blank")
+    browser.get(report.as_uri() + view)
+    assert _settled(browser, len(shared)) == shared
+    assert browser.find_element("name", "q").get_attribute("value") == "Reuters"
+    # a story's own anchor still works, and clearing the filters clears the URL's view
+    form = browser.find_element("id", "filters")
+    form.find_element("css selector", "button[type=reset]").click()
+    assert len(_settled(browser, len(by_date))) == len(by_date)
+    assert "#view?" not in browser.execute_script("return location.href")
+
+
+def test_html_report_outlet_filter_fits_the_page_with_500_sources(
+    browser: Any, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    rng = random.Random(500)
+    words = ("council", "harbour", "rail", "budget", "school", "storm", "court", "market")
+    for i in range(500):
+        outlet = corpus / f"the-very-long-named-regional-daily-gazette-and-courier-{i:03d}"
+        outlet.mkdir(parents=True)
+        text = " ".join(rng.choice(words) + str(rng.randrange(10_000)) for _ in range(40))
+        (outlet / "story.txt").write_text(f"Story {i}\n\n{text}.\n", encoding="utf-8")
+    path = tmp_path / "many.html"
+    r = run_cli("timeline", "-q", "-f", "html", "-o", str(path), str(corpus))
+    assert r.returncode == 0, r.stderr
+    for width in (WIDE, PHONE):
+        _open(browser, path, width)
+        inner, scroll, box, form = browser.execute_script(
+            "const f = document.getElementById('filters');"
+            "return [window.innerWidth, document.documentElement.scrollWidth,"
+            " f.elements.namedItem('source').getBoundingClientRect().right,"
+            " f.getBoundingClientRect().right]"
+        )
+        assert scroll <= inner and box <= form, (width, scroll, box, form)
+    source = browser.find_element("name", "source")
+    source.send_keys("courier-042")  # typing narrows 500 names to one
+    assert len(_settled(browser, 1)) == 1

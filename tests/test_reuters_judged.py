@@ -39,7 +39,7 @@ FIXTURE = Path(__file__).parent / "data" / "reuters_dev_judged.tsv"
 FLOOR_S_JOINED = 0.72  # measured 0.750 (0.722 before story levels, 0.361 before flash links)
 FLOOR_D_APART = 0.60  # measured 0.627 (0.242 before story levels, 0.045 before)
 FLOOR_JUDGED_RIGHT = (
-    0.33  # measured 0.353 (0.213 before levels): base-member pairs of the judged stories that are S
+    0.33  # measured 0.345 (0.213 before levels): base-member pairs of the judged stories that are S
 )
 
 

@@ -130,20 +130,28 @@ def test_prune_drops_old_articles_and_their_stories_but_remembers_the_files(
 ) -> None:
     store = opener()
     old, new = _item(store, "old.txt", "2020-05-01"), _item(store, "new.txt", "2024-05-01")
-    undated = _item(store, "undated.txt", None)  # no day: counts as older than any cut-off
-    store.put([old, new, undated])
+    # no day (the timeline leaves it undated): its age is unknown, so no cut-off drops it (it
+    # had counted as older than any, and a fresh undated article went at the first prune)
+    undated = _item(store, "undated.txt", None)
+    inferred = _item(store, "inferred.txt", None)  # dated from its story at the run's end
+    store.put([old, new, undated, inferred])
     with store.locked():
-        store.save_stories({old[0].key: "s1", new[0].key: "s2", undated[0].key: "s3"})
+        store.save_stories({old[0].key: "s1", new[0].key: "s2", undated[0].key: "s3",
+                            inferred[0].key: "s1"})  # fmt: skip
+        store.set_days({inferred[0].key: "2020-05-02"})  # the day the timeline gives it
+    assert store.rows()[inferred[0].key].day == "2020-05-02"
     assert store.prune("2024-01-01") == 2
     assert store.prune("2024-01-01") == 0  # already gone
     assert not store.holds_lock  # prune takes the lock and gives it back
     rows = store.rows()
     assert rows[old[0].key].pruned and not rows[new[0].key].pruned  # remembered, not read again
+    assert rows[inferred[0].key].pruned and not rows[undated[0].key].pruned
     with store.locked():
-        assert [k for k, _, _ in store.articles()] == [new[0].key]
-    assert store.stories() == {new[0].key: "s2"}
+        assert [k for k, _, _ in store.articles()] == [new[0].key, undated[0].key]
+    assert store.stories() == {new[0].key: "s2", undated[0].key: "s3"}
     stats = store.stats()
-    assert (stats["articles"], stats["pruned"], stats["stories"]) == (1, 2, 1)
+    assert (stats["articles"], stats["pruned"], stats["stories"]) == (2, 2, 2)
+    assert stats["undated"] == 1
 
 
 def test_stats_report_what_the_store_holds(opener: Opener) -> None:
@@ -168,6 +176,7 @@ def test_stats_report_what_the_store_holds(opener: Opener) -> None:
         "bytes": 200,
         "first_day": "2024-01-02",
         "last_day": "2024-03-04",
+        "undated": 0,
     }
     assert {k: stats[k] for k in common} == common
     extra = {"sqlite": {"store_bytes"}, "redis": {"store_bytes", "hosts", "unindexed"}}

@@ -148,11 +148,14 @@ def test_events_of_one_storyline_follow_each_other_under_its_heading() -> None:
     text = run_cli("timeline", "samples").stdout
     blocks = text.split("\n\n")
     at = next(n for n, b in enumerate(blocks) if b.startswith("== storyline"))
-    assert blocks[at] == "== storyline s41394a7529 · 2 events"
+    assert blocks[at] == "== storyline s41394a7529 · 2 stories"
     events = [b.splitlines()[1] for b in blocks[at + 1 : at + 3]]
-    assert events == ["  story s41394a7529 · 2 source(s)", "  story sce056440da · 1 source(s)"]
+    assert events == [
+        "  story s41394a7529 · 2 articles from 2 sources",
+        "  story sce056440da · 1 article",
+    ]
     line = run_cli("timeline", "--level", "storyline", "samples").stdout
-    assert "== storyline" not in line and "story s41394a7529 · 3 source(s)" in line
+    assert "== storyline" not in line and "story s41394a7529 · 3 articles from 3 sources" in line
     rows = [
         json.loads(x) for x in run_cli("timeline", "-f", "jsonl", "samples").stdout.splitlines()
     ]

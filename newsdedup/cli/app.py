@@ -4,7 +4,9 @@ errors become one-line messages, a closed pipe is a quiet end, Ctrl-C exits 130.
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -102,6 +104,9 @@ def main() -> None:
             code = EXIT_INTERRUPTED
         except PipeClosed:
             raise BrokenPipeError from None
+        except ImportError as exc:  # also re-raised here from a worker process
+            print(f"newsdedup: error: {missing_library(exc)}", file=sys.stderr)
+            code = EXIT_ERROR
         except Exception as exc:  # click's usage errors and anything unexpected
             code = _click_error(exc)
         sys.stdout.flush()
@@ -113,6 +118,41 @@ def main() -> None:
     sys.exit(code)
 
 
+def missing_library(exc: ImportError) -> str:
+    """A library the run needs that is not installed, as one line: what Python said (lxml's
+    own message names the project to install) and how to get every dependency."""
+    said = " ".join(str(exc).split()) or f"No module named {exc.name!r}"
+    return (
+        f"a library newsdedup needs is missing: {said} (install newsdedup with pip, which"
+        " installs its dependencies: pip install --force-reinstall newsdedup)"
+    )
+
+
+#: the option parser's validation phrases, said as the rest of newsdedup's messages say things
+_PHRASES = (
+    (re.compile(r"^Invalid value for '([^']+)'(?: / '[^']+')*: "), r"\1: "),
+    (re.compile(r"Value error, "), ""),
+    (re.compile(r"Input should be less than or equal to "), "must be at most "),
+    (re.compile(r"Input should be greater than or equal to "), "must be at least "),
+    (re.compile(r"Input should be a valid integer.*$"), "must be a whole number"),
+    (re.compile(r"Input should be a valid number.*$"), "must be a number"),
+    (re.compile(r"Input should be "), "must be "),
+)
+
+
+def usage_message(exc: Exception) -> str:
+    """A usage error from the option parser as one line: what is wrong, and where the help is
+    (``--format: 'xml' is not one of …; see 'newsdedup timeline --help'``)."""
+    message: Callable[[], str] = getattr(exc, "format_message")  # noqa: B009 - any exception type
+    text = " ".join(str(message()).split())
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    text = text.rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", None) or "newsdedup"
+    return f"{text}; see '{where} --help'"
+
+
 def _click_error(exc: Exception) -> int:
     """Usage errors from the option parser: its own message, exit 2."""
     if isinstance(exc, BrokenPipeError):
@@ -120,8 +160,8 @@ def _click_error(exc: Exception) -> int:
     if isinstance(exc, typer.Abort):
         print("newsdedup: aborted", file=sys.stderr)
         return EXIT_ERROR
-    if isinstance(exc, typer.TyperException) and hasattr(exc, "show"):
-        exc.show(file=sys.stderr)
+    if isinstance(exc, typer.TyperException) and hasattr(exc, "format_message"):
+        print(f"newsdedup: error: {usage_message(exc)}", file=sys.stderr)
         code = int(getattr(exc, "exit_code", EXIT_USAGE))
         return EXIT_USAGE if code == 2 else EXIT_ERROR
     if isinstance(exc, OSError):

@@ -42,6 +42,7 @@ from .options import (
 )
 from .output import (
     Messages,
+    PipeClosed,
     check_output,
     is_stdout,
     output,
@@ -63,13 +64,14 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def open_store(o: Options, settings: Settings) -> Iterator[Store | None]:
-    """The run's store: a local SQLite state (--state), Redis (--index), or none."""
+def open_store(o: Options, settings: Settings, existing: bool = False) -> Iterator[Store | None]:
+    """The run's store: a local SQLite state (--state), Redis (--index), or none; ``existing``:
+    one a run made (index stats, index prune)."""
     from ..store import open_store as open_backend
 
     store = open_backend(
         None if o.state is None else str(o.state), o.index, settings, wait=o.wait,
-        rebuild=o.rebuild_state, prefix=o.index_prefix,
+        rebuild=o.rebuild_state, prefix=o.index_prefix, existing=existing,
     )  # fmt: skip
     if store is None:
         yield None
@@ -107,18 +109,17 @@ def find(
             from ..distributed import session
 
             stack.enter_context(session())
-        try:
-            store = stack.enter_context(open_store(o, settings))
-            corpus = load(given, settings, store, bar, stdin)
-            msg.skipped(corpus.skipped)
-            msg.debug(
-                plural(len(corpus.articles), "article")
-                + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
-                + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
-            )
-            result = find_stories_in(corpus, settings, store, bar, save=not o.new_only)
-        finally:
-            bar.close()
+        store = stack.enter_context(open_store(o, settings))
+        corpus = load(given, settings, store, bar, stdin)
+        msg.skipped(corpus.skipped)
+        msg.debug(
+            plural(len(corpus.articles), "article")
+            + (f", {len(corpus.fresh)} new or changed" if store is not None else "")
+            + (f", {corpus.passed_over} passed over" if corpus.passed_over else "")
+        )
+        # the bar stays up for the merge (the command's `with bar` takes it off the screen,
+        # on an error too)
+        result = find_stories_in(corpus, settings, store, bar, save=not o.new_only)
         bar.enter("cluster", len(result.stories))
         msg.debug(
             f"{plural(len(result.links), 'link')}, "
@@ -135,6 +136,7 @@ def find(
 
 def write(
     o: Options,
+    bar: Bar,
     command: str,
     key: str,
     records: Iterable[Mapping[str, object]],
@@ -144,14 +146,22 @@ def write(
     rows: Callable[[], Iterable[Mapping[str, object]]] | None = None,
 ) -> None:
     """Results to their destination (-o, a pager or stdout): a machine format by its writer,
-    any other by the command's ``text`` printer."""
+    any other by the command's ``text`` printer. The progress bar leaves the screen first.
+    Quitting the pager before the end is a normal end, as in git: the run goes on to its
+    summary line and exit code."""
     from ..render.writers import MACHINE_FORMATS, write_records
 
-    with output(o.output, pager_wanted(o.no_pager, o.output)) as out:
-        if o.fmt in MACHINE_FORMATS or text is None:
-            write_records(out, o.fmt, command, key, records, skipped, columns, rows)
-        else:
-            text(out)
+    bar.close()
+    paged = pager_wanted(o.no_pager, o.output)
+    try:
+        with output(o.output, paged) as out:
+            if o.fmt in MACHINE_FORMATS or text is None:
+                write_records(out, o.fmt, command, key, records, skipped, columns, rows)
+            else:
+                text(out)
+    except PipeClosed:
+        if not paged:
+            raise  # the reader of a pipe went away (| head): a quiet end
 
 
 def _chunks(chunks: Iterable[str]) -> Callable[[IO[str]], None]:
@@ -220,15 +230,13 @@ def inspect(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     check_output(o.output)
     msg, bar = _start(o)
     settings = settings_from(o)
-    try:
+    with bar:
         given, stdin = inputs(ctx, paths, o.files_from, o.null, False)
         corpus = load(given, settings, progress=bar, stdin=stdin)
-    finally:
-        bar.close()
-    msg.skipped(corpus.skipped)
-    bar.enter("write", len(corpus.articles))
-    records = (article_record(a) for a in corpus.articles)
-    write(o, "inspect", "articles", records, corpus.skipped, text=_chunks(inspect_text(corpus.articles)))  # fmt: skip
+        msg.skipped(corpus.skipped)
+        bar.enter("write", len(corpus.articles))
+        records = (article_record(a) for a in corpus.articles)
+        write(o, bar, "inspect", "articles", records, corpus.skipped, text=_chunks(inspect_text(corpus.articles)))  # fmt: skip
     line = summary(len(corpus.articles), len(corpus.skipped), corpus.passed_over)
     finish(msg, bar, o, line, corpus.skipped)
 
@@ -248,9 +256,9 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.text import clusters_text
 
     msg, bar = _start(o)
-    with find(ctx, paths, o, msg, bar) as result:
+    with bar, find(ctx, paths, o, msg, bar) as result:
         bar.enter("write", sum(len(s.members) for s in result.stories))
-        write(o, "clusters", "articles", cluster_records(result), result.skipped,
+        write(o, bar, "clusters", "articles", cluster_records(result), result.skipped,
               CLUSTER_COLUMNS, _chunks(clusters_text(result)))  # fmt: skip
     line = _story_line(result, (len(s.members) for s in result.stories))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
@@ -268,7 +276,8 @@ def clusters(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
 )
 @with_options(TIMELINE_FMT, TIMELINE_OPTIONS, FIND_OPTIONS)
 def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
-    """The merged, source-annotated timeline: one entry per story, in date order."""
+    """The merged, source-annotated timeline: one entry per story, in date order (the stories
+    of one storyline together)."""
     from ..render.records import TIMELINE_COLUMNS, story_record, timeline_rows
 
     msg, bar = _start(o)
@@ -278,11 +287,17 @@ def timeline(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
             " (leave out --brief, or pick fields with jq)"
         )
     since, until = iso_date(o.since, "--since"), iso_date(o.until, "--until")
-    with find(ctx, paths, o, msg, bar) as result:
-        bar.enter("merge")
-        entries = result.timeline(since, until, o.dups_only)
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}: no day is in that range")
+    if o.fmt == "html" and is_stdout(o.output) and sys.stdout.isatty():
+        raise UsageError(
+            "an HTML report is a page for a browser, not for a terminal: write it to a file"
+            " with -o report.html (or pipe it)"
+        )
+    with bar, find(ctx, paths, o, msg, bar) as result:
+        entries = result.timeline(since, until, o.dups_only, bar)
         bar.enter("write", len(entries))
-        write(o, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
+        write(o, bar, "timeline", "stories", (story_record(e) for e in entries), result.skipped,
               TIMELINE_COLUMNS, _timeline_printer(o, result, entries),
               lambda: timeline_rows(entries))  # fmt: skip
     line = _story_line(result, (len(e.sources) for e in entries))
@@ -305,13 +320,13 @@ def _timeline_printer(
         return _chunks(timeline_html(entries, len(c.articles), c.skipped, c.passed_over, o.full))
     if o.brief:
         return _chunks(text.timeline_brief(entries))
-    if is_stdout(o.output) and use_color(o.color, o.no_color, sys.stdout):
-        return lambda out: text.timeline_rich(entries, out, True, o.full)
     import shutil
 
+    # one layout with or without colour: 100 columns, fewer on a narrower terminal
     tty = is_stdout(o.output) and sys.stdout.isatty()
     width = min(100, shutil.get_terminal_size().columns) if tty else 100
-    return _chunks(text.timeline_text(entries, o.full, width, wrap_sources=tty))
+    color = is_stdout(o.output) and use_color(o.color, o.no_color, sys.stdout)
+    return _chunks(text.timeline_text(entries, o.full, width, wrap_sources=tty, color=color))
 
 
 @app.command(
@@ -327,9 +342,9 @@ def pairs(ctx: typer.Context, paths: Paths = None, *, o: Options) -> None:
     from ..render.records import PAIR_COLUMNS, pair_records
 
     msg, bar = _start(o)
-    with find(ctx, paths, o, msg, bar) as result:
+    with bar, find(ctx, paths, o, msg, bar) as result:
         bar.enter("write", len(result.links))
-        write(o, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
+        write(o, bar, "pairs", "pairs", pair_records(result), result.skipped, PAIR_COLUMNS)
     c = result.corpus
     line = summary(len(c.articles), len(c.skipped), c.passed_over, pairs=len(result.links))
     finish(msg, bar, o, line, result.skipped, _has_duplicates(result))
@@ -345,7 +360,7 @@ def index_stats(*, o: Options) -> None:
     """Articles, stories, days covered and size of a state (--state) or index (--index)."""
     if not o.stored:
         raise UsageError("index stats needs --state PATH or --index URL")
-    with open_store(o, settings_from(o)) as store:
+    with open_store(o, settings_from(o), existing=True) as store:
         assert store is not None
         figures = store.stats()
     if o.fmt == "json":
@@ -371,8 +386,9 @@ def index_stats(*, o: Options) -> None:
 )
 @with_options(OLDER_THAN, AS_OF, STORE_OPTIONS, WAIT, QUIET, DRY_RUN)
 def index_prune(*, o: Options) -> None:
-    """Drop articles dated (else modified) before the cut-off; their unchanged files are not
-    read again. Stories are recomputed on the next run."""
+    """Drop articles dated before the cut-off, by the day the timeline gives them (an undated
+    one never); their unchanged files are not read again. Stories are recomputed on the next
+    run."""
     import datetime as dt
 
     if not o.stored:
@@ -382,7 +398,7 @@ def index_prune(*, o: Options) -> None:
     ref = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     cutoff = (ref - dt.timedelta(days=days)).isoformat()
     msg = Messages(o.quiet, False)
-    with open_store(o, settings_from(o)) as store:
+    with open_store(o, settings_from(o), existing=True) as store:
         assert store is not None
         if o.dry_run:
             from ..store import prunable

@@ -24,7 +24,8 @@ class HelpGroup(typer.core.TyperGroup):
 _PANELS = {
     "Input": ("files_from", "null", "glob", "file_type", "follow", "max_bytes",
               "dayfirst", "use_mtime", "source_from_path", "field", "jobs", "scheduler", "config"),
-    "Stories": ("threshold", "window", "num_perm", "seed", "shingle_size", "fail_on_duplicates"),
+    "Stories": ("level", "threshold", "window", "num_perm", "seed", "shingle_size",
+                "fail_on_duplicates"),
     "Output": ("fmt", "output", "brief", "full", "dups_only", "since", "until", "color",
                "no_color", "no_pager", "quiet", "verbose", "stats"),
     "State": ("state", "index", "index_prefix", "wait", "rebuild_state", "new_only"),
@@ -33,7 +34,7 @@ _PANEL_OF = {name: panel for panel, names in _PANELS.items() for name in names}
 _METAVARS = {"since": "DATE", "until": "DATE", "as_of": "DATE", "older_than": "AGE",
              "max_bytes": "N", "jobs": "N", "wait": "SECONDS", "index_prefix": "P",
              "seed": "N", "window": "DAYS", "num_perm": "N", "shingle_size": "N",
-             "threshold": "X"}  # fmt: skip
+             "threshold": "X", "level": "LEVEL"}  # fmt: skip
 
 
 class HelpCommand(typer.core.TyperCommand):
@@ -55,14 +56,44 @@ class HelpCommand(typer.core.TyperCommand):
                 _panel(param, "Output")
         return params
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help, with an option's second spelling (``--monthfirst``) said in its text
+        rather than in a column of its own: that column took a dozen characters from every
+        option's text (squeezed to 20 characters on 80 columns); and an option's bounds said
+        in its text, not as ``[0.01<=x<=1.0]`` in the metavar column."""
+        options: list[Any] = [p for p in self.params if hasattr(p, "secondary_opts")]
+        saved = [(p, p.secondary_opts, p.help) for p in options]
+        for param, _, text in saved:
+            param.secondary_opts = []
+            bounds = _bounds(param)
+            if bounds:
+                param.help = f"{text} ({bounds})"
+                vars(param)["_get_number_range_help_str"] = _no_type
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            for param, opts, text in saved:
+                param.secondary_opts, param.help = opts, text
+                vars(param).pop("_get_number_range_help_str", None)
+
 
 def _panel(param: Any, panel: str) -> None:
     """Show ``param`` in help panel ``panel`` (typer reads the attribute off any parameter)."""
     param.rich_help_panel = panel
 
 
-def _no_type(ctx: Any) -> None:
+def _no_type(*args: Any, **kwargs: Any) -> None:
     return None
+
+
+def _bounds(param: Any) -> str:
+    """An option's numeric bounds in words (``0.01 to 1.0``, ``1 or more``), or nothing."""
+    lo, hi = getattr(param, "min", None), getattr(param, "max", None)
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    if lo is not None:
+        return f"{lo} or more"
+    return f"at most {hi}" if hi is not None else ""
 
 
 def _tidy(param: Any) -> None:

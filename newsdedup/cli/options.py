@@ -226,10 +226,11 @@ class Opt:
 
 
 def _fmt(choices: type[StrEnum], default: StrEnum) -> Opt:
-    help_ = "Output format."
-    return Opt(
-        "fmt", Annotated[choices, typer.Option("--format", "-f", help=help_)], default=default
-    )
+    # the choices in the help text, where they wrap between words ('[text|json|…]' as a
+    # metavar was broken inside a word on 80 columns)
+    help_ = "Output format: " + ", ".join(c.value for c in choices) + "."
+    option = typer.Option("--format", "-f", help=help_, metavar="FORMAT")
+    return Opt("fmt", Annotated[choices, option], default=default)
 
 
 TIMELINE_FMT = _fmt(TimelineFmt, TimelineFmt.text)
@@ -238,13 +239,13 @@ PAIRS_FMT = _fmt(PairsFmt, PairsFmt.tsv)
 INSPECT_FMT = _fmt(InspectFmt, InspectFmt.text)
 STATS_FMT = _fmt(StatsFmt, StatsFmt.text)
 
-OUTPUT = Opt("output", Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")])  # fmt: skip
+OUTPUT = Opt("output", Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")])  # fmt: skip
 QUIET = Opt("quiet", Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr but errors.")])  # fmt: skip
 VERBOSE = Opt("verbose", Annotated[bool, typer.Option("--verbose", "-v", help="Diagnostics on stderr.")])  # fmt: skip
 NO_PAGER = Opt("no_pager", Annotated[bool, typer.Option("--no-pager", help="Do not page output on a terminal ($PAGER, else less -FRX).")])  # fmt: skip
 STATS = Opt("stats", Annotated[bool, typer.Option("--stats", help="Times and counts per stage on stderr.")])  # fmt: skip
 
-COLOR = Opt("color", Annotated[Color, typer.Option("--color", help="Colour on a terminal: auto, always, never.")])  # fmt: skip
+COLOR = Opt("color", Annotated[Color, typer.Option("--color", help="Colour on a terminal: auto, always, never.", metavar="WHEN")])  # fmt: skip
 NO_COLOR = Opt("no_color", Annotated[bool, typer.Option("--no-color", help="Same as --color never.")])  # fmt: skip
 BRIEF = Opt("brief", Annotated[bool, typer.Option("--brief", help="One line per story.")])
 FULL = Opt("full", Annotated[bool, typer.Option("--full", help="Every passage in full, with the variants.")])  # fmt: skip
@@ -269,7 +270,7 @@ CONFIG = Opt(
     ],
 )
 MAX_BYTES = Opt("max_bytes", Annotated[int, typer.Option("--max-bytes", help="Skip files larger than this many bytes.", min=1)])  # fmt: skip
-DAYFIRST = Opt("dayfirst", Annotated[bool | None, typer.Option("--dayfirst/--monthfirst", help="Order of ambiguous numeric dates (12/07/99) when the outlet's files do not tell.", show_default=False)])  # fmt: skip
+DAYFIRST = Opt("dayfirst", Annotated[bool | None, typer.Option("--dayfirst/--monthfirst", help="Ambiguous numeric dates (12/07/99) are day first; --monthfirst: month first. Used when the outlet's files do not tell.", show_default=False)])  # fmt: skip
 USE_MTIME = Opt("use_mtime", Annotated[bool, typer.Option("--use-mtime", help="Date undated files by their modification time (marked mtime).")])  # fmt: skip
 SOURCE_FROM_PATH = Opt("source_from_path", Annotated[str | None, typer.Option("--source-from-path", help="Regex with a named group 'outlet' applied to the path below the input folder.", metavar="REGEX")])  # fmt: skip
 FOLLOW = Opt("follow", Annotated[bool, typer.Option("--follow", "-L", help="Follow symbolic links (loops detected).")])  # fmt: skip
@@ -282,7 +283,11 @@ FILE_TYPE = Opt(
             "--type",
             "-t",
             help="Walked files to read: 'articles' (.txt, .text, .htm(l), .xhtml, .json(l), .ndjson,"
-            " .warc(.gz), no extension; not hidden) or 'all'. An include --glob chooses by itself.",
+            " .warc(.gz), no extension; not hidden) or 'all'. An include --glob chooses by itself."
+            " A walked file that is not an article (by its name, or a .json with no text field) is"
+            " passed over and counted; a file named or listed is always read, and one that is not"
+            " an article is skipped with its reason (exit 1).",
+            metavar="KIND",
         ),
     ],
 )

@@ -226,14 +226,14 @@ def summary(
     pairs: int | None = None,
 ) -> str:
     """The one line that ends a run: ``663 articles, 124 stories, 102 with more than one
-    source, 2 skipped``; ``no stories`` when nothing matched."""
+    article, 2 skipped``; ``no stories`` when nothing matched."""
     parts = [plural(articles, "article")]
     if stories is not None:
         if stories == 0:
             parts.append("no stories")
         else:
             parts.append(plural(stories, "story", "stories"))
-            parts.append(f"{several or 0:,} with more than one source")
+            parts.append(f"{several or 0:,} with more than one article")
     if pairs is not None:
         parts.append(plural(pairs, "linked pair"))
     if skipped:

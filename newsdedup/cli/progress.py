@@ -44,7 +44,7 @@ class Bar:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self._current:
             self.enter(stage)
-        row = self.stages[stage]
+        row = self.stages.setdefault(stage, [0.0, 0])
         row[1] = max(row[1], total or done)
         if not self.enabled:
             return
@@ -57,7 +57,11 @@ class Bar:
             for other in self._tasks.values():  # one stage at a time: the others are done
                 self._progress.update(other, visible=False)
             task = self._tasks[stage] = self._progress.add_task(stage, total=total or None)
-        self._progress.update(task, completed=done)
+            # a new stage is drawn at once, not at the next refresh: a short stage would
+            # otherwise leave the last one's frozen count on the screen
+            self._progress.update(task, completed=done, refresh=True)
+            return
+        self._progress.update(task, completed=done, total=total or None)
 
     def _begin(self) -> None:
         from rich.console import Console
@@ -91,9 +95,17 @@ class Bar:
         self._progress.start()
 
     def close(self) -> None:
+        """Take the bar off the screen (before results are written or paged)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+            self._tasks = {}  # their ids were the stopped display's
+
+    def __enter__(self) -> Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()  # also on an error or Ctrl-C: the terminal gets its cursor back
 
     def report(self) -> list[str]:
         """--stats: one line per stage, its items and seconds, then the total."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..model import Skipped
 from .records import StoryRecord, story_record
 from .safe import term_safe
-from .text import layout
+from .text import layout, size_note
 
 if TYPE_CHECKING:
     from ..merge import Entry
@@ -40,6 +40,17 @@ R_STEP = 4.0  # radius grows with the square root of the sources, so area ~ numb
 R_MAX = 18.0  # caps a story of dozens of sources so that it does not cover its neighbours
 LANE_GAP = 4.0  # vertical space between stacked marks of nearby dates
 MAX_TICKS = 8  # day labels (~75 units at 13 px) fit 8 to a 720-wide axis
+# at most this many lanes of full height: more (a busy week of a big corpus) are squeezed into
+# their height, marks overlapping, so the chart stays a band at the page's width (with 30
+# lanes it had been drawn four times as tall as wide, then shrunk to a quarter of the width)
+MAX_LANES = 6
+# the axis covers the bulk of the stories: the days from the 5th to the 95th percentile of
+# their first days, widened by that range on each side (at least OUTLIER_DAYS); a few stories
+# far outside (pages dated 1997 among 2008 news) go to a column of their own at either end,
+# instead of squeezing everything else into one point
+OUTLIER_SHARE = 0.05
+OUTLIER_DAYS = 30
+OUTLIER_MIN_STORIES = 20  # fewer stories than this: every date on the axis
 
 
 @dataclass
@@ -65,6 +76,8 @@ class Chart:
     undated_x: float | None
     axis_from: float
     axis_to: float
+    earlier: tuple[float, str] | None = None  # the column of stories before the axis, its label
+    later: tuple[float, str] | None = None  # the column of stories after it
 
 
 def _days(r: StoryRecord) -> tuple[int, int] | None:
@@ -112,28 +125,63 @@ def _ticks(lo: int, hi: int) -> list[tuple[int, str]]:
     return [(d, dt.date.fromordinal(d).isoformat()) for d in range(lo, hi + 1, step)]
 
 
+def _axis_range(spans: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """The days the axis covers: all of them, or the bulk when a few stories lie far out."""
+    lo = min(first for first, _ in spans.values())
+    hi = max(last for _, last in spans.values())
+    firsts = sorted(first for first, _ in spans.values())
+    if len(firsts) < OUTLIER_MIN_STORIES:
+        return lo, hi
+    n = len(firsts) - 1
+    q_lo, q_hi = firsts[int(OUTLIER_SHARE * n)], firsts[int((1 - OUTLIER_SHARE) * n)]
+    pad = max(q_hi - q_lo, OUTLIER_DAYS)
+    inside = [sp for sp in spans.values() if q_lo - pad <= sp[0] <= q_hi + pad]
+    # the axis from the first to the last day of the stories kept on it
+    return min(f for f, _ in inside), min(hi, max(la for _, la in inside))
+
+
+def _years(days: list[int]) -> str:
+    """A side column's label: the years of its stories (``1987``, ``1985–1987``)."""
+    a, b = dt.date.fromordinal(min(days)).year, dt.date.fromordinal(max(days)).year
+    return str(a) if a == b else f"{a}–{b}"
+
+
 def chart(records: Sequence[StoryRecord]) -> Chart:
     """Marks by date (x), stacked in lanes where they would overlap; undated stories in their
-    own column at the right."""
+    own column at the right, and stories far before or after the bulk in columns of their own
+    at either end."""
     spans = {r["story"]: sp for r in records if (sp := _days(r)) is not None}
     undated = [r for r in records if r["story"] not in spans]
     right = CHART_WIDTH - CHART_MARGIN - (UNDATED_SLOT if undated else 0)
+    left = CHART_MARGIN
     ticks: list[tuple[float, str]] = []
     xs: dict[str, tuple[float, float]] = {}
+    earlier = later = None
     if spans:
-        lo = min(first for first, _ in spans.values())
-        hi = max(last for _, last in spans.values())
+        lo, hi = _axis_range(spans)
+        before = {k: sp for k, sp in spans.items() if sp[0] < lo}
+        after = {k: sp for k, sp in spans.items() if sp[0] > hi}
+        if before:
+            left += UNDATED_SLOT
+            earlier = (CHART_MARGIN + UNDATED_SLOT / 2, _years([f for f, _ in before.values()]))
+        if after:
+            right -= UNDATED_SLOT
+            later = (right + UNDATED_SLOT / 2, _years([f for f, _ in after.values()]))
         span = max(1, hi - lo)
 
         def x_of(day: int) -> float:
             if hi == lo:
-                return (CHART_MARGIN + right) / 2
-            return CHART_MARGIN + (right - CHART_MARGIN) * (day - lo) / span
+                return (left + right) / 2
+            return left + (right - left) * (min(max(day, lo), hi) - lo) / span
 
-        for story, (first, last) in spans.items():
-            xs[story] = (x_of(first), x_of(last))
+        for story, (first_day, last_day) in spans.items():
+            if story in before or story in after:
+                column = (earlier if story in before else later) or (0.0, "")
+                xs[story] = (column[0], column[0])
+            else:
+                xs[story] = (x_of(first_day), x_of(last_day))
         ticks = [(round(x_of(d), 1), label) for d, label in _ticks(lo, hi)]
-    undated_x = right + UNDATED_SLOT / 2 if undated else None
+    undated_x = right + UNDATED_SLOT / 2 + (UNDATED_SLOT if later else 0) if undated else None
     for r in undated:
         xs[r["story"]] = (undated_x or 0.0, undated_x or 0.0)
     lane_h = 2 * R_MAX + LANE_GAP
@@ -148,17 +196,21 @@ def chart(records: Sequence[StoryRecord]) -> Chart:
             lane = len(lanes) - 1
         lanes[lane] = max(x, x_end) + rad
         placed.append((r, x, x_end, rad, lane))
-    axis_y = LANE_GAP + lane_h * max(1, len(lanes))
+    shown_lanes = min(MAX_LANES, max(1, len(lanes)))
+    # lanes beyond MAX_LANES overlap: the top one where the last full lane would be
+    step = lane_h if len(lanes) <= MAX_LANES else lane_h * (MAX_LANES - 1) / (len(lanes) - 1)
+    axis_y = LANE_GAP + lane_h * shown_lanes
     marks = []
     for r, x, x_end, rad, lane in placed:
         when = r["date"] or "undated"
-        label = term_safe(f"{when} · {r['size']} source(s) · {r['headline']}")
-        y = axis_y - lane_h / 2 - lane * lane_h
+        counted = size_note(r["size"], len({src["name"] for src in r["sources"]}))
+        label = term_safe(f"{when} · {counted} · {r['headline']}")
+        y = axis_y - lane_h / 2 - lane * step
         marks.append(Mark(r["story"], round(x, 1), round(y, 1), round(rad, 1),
                           round(x_end, 1), r["size"], label))  # fmt: skip
     marks.sort(key=lambda m: m.story)
     return Chart(CHART_WIDTH, round(axis_y + AXIS_HEIGHT), axis_y, marks, ticks, undated_x,
-                 CHART_MARGIN - R_MIN, right + R_MIN)  # fmt: skip
+                 left - R_MIN, right + R_MIN, earlier, later)  # fmt: skip
 
 
 def json_for_script(data: object) -> str:
@@ -191,7 +243,7 @@ def _story_view(entry: Entry, rec: StoryRecord, full: bool) -> dict[str, object]
     ]
     passages = [{**p, "names": [names[t] for t in p["sources"]]} for p in rec["passages"]]
     return {**rec, "sources": sources, "passages": passages, "shown": len(lay.passages),
-            "filter_names": filter_names(rec)}  # fmt: skip
+            "counted": lay.counted, "filter_names": filter_names(rec)}  # fmt: skip
 
 
 def filter_names(rec: StoryRecord) -> list[str]:

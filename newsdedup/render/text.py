@@ -1,8 +1,8 @@
-"""The human formats: ``inspect`` and ``clusters`` as text, and the timeline as text, markdown
-or a rich terminal rendering. Human text is made safe for a terminal: no control character
+"""The human formats: ``inspect`` and ``clusters`` as text, and the timeline as text (coloured
+on a terminal: the same lines with SGR styles), markdown or brief lines. Human text is made safe for a terminal: no control character
 from an article reaches it.
 
-The three timeline printers share one layout (:func:`layout`): what a story shows — its date,
+The timeline printers share one layout (:func:`layout`): what a story shows — its date,
 headline, source lines, the passages within the default limits, how many are hidden — is
 decided once; each printer only draws it.
 """
@@ -10,9 +10,9 @@ decided once; each printer only draws it.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from ..model import ARTICLE_FIELDS, Article, Field, FieldSource
 from .records import cluster_record
@@ -57,7 +57,9 @@ def clusters_text(result: Result) -> Iterator[str]:
     arts = result.corpus.articles
     for story in result.stories:
         base = arts[story.base]
-        yield f"{story.id}  {len(story.members)} article(s)  {term_safe(base.headline.value or '')}\n"
+        names = {arts[m].source_name() for m in story.members}
+        counted = size_note(len(story.members), len(names))
+        yield f"{story.id}  {counted}  {term_safe(base.headline.value or '')}\n"
         for m in story.members:
             rec = cluster_record(result, story, m)
             score = "" if rec["score"] is None else f" {rec['score']:.2f}"
@@ -119,8 +121,21 @@ class StoryLayout:
         return self.size == 1
 
     @property
+    def counted(self) -> str:
+        """``4 articles from 3 sources``: articles and the distinct sources (outlet, else
+        agency) among them, so that two Reuters reprints read as one source's two articles."""
+        return size_note(self.size, len({s.name for s in self.sources}))
+
+    @property
     def name_width(self) -> int:
         return max(len(s.name) for s in self.sources)
+
+
+def size_note(articles: int, sources: int) -> str:
+    """``1 article``, ``2 articles from 1 source``, ``4 articles from 3 sources``."""
+    if articles == 1:
+        return "1 article"
+    return f"{articles} articles from {sources} source{'' if sources == 1 else 's'}"
 
 
 def date_note(s: Source) -> str:
@@ -210,20 +225,38 @@ def storyline_heads(entries: Sequence[Entry]) -> list[str | None]:
     heads: list[str | None] = []
     for n, k in enumerate(line):
         opens = count[k] > 1 and (n == 0 or line[n - 1] != k)
-        heads.append(f"storyline {k} · {count[k]} events" if opens else None)
+        heads.append(f"storyline {k} · {count[k]} stories" if opens else None)
     return heads
 
 
-def _fill(text: str, width: int, first: str, rest: str) -> str:
-    return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest) + "\n"
+#: SGR codes of the styles the coloured timeline uses (emphasis only: the tags carry the meaning)
+_SGR = {"date": "1;36", "headline": "1", "dim": "2", "tag": "35", "shared": "1;35",
+        "differ": "1;31", "variant": "2;3"}  # fmt: skip
+
+
+def _paint(color: bool) -> Callable[[str, str], str]:
+    """``paint(text, style)``: the text in an SGR style when ``color``, else as it is. Styles
+    are applied to the lines the plain layout made, so colour never changes the layout."""
+
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_SGR[style]}m{text}\x1b[0m" if color and text else text
+
+    return paint
 
 
 def timeline_text(
-    entries: Iterable[Entry], full: bool = False, width: int = 100, wrap_sources: bool = False
+    entries: Iterable[Entry],
+    full: bool = False,
+    width: int = 100,
+    wrap_sources: bool = False,
+    color: bool = False,
 ) -> Iterator[str]:
-    """Plain text: no escape codes, shared and unique passages told apart by their tags. On a
-    terminal (``wrap_sources``, ``width`` its columns) a long source line wraps under itself,
-    not to column 0."""
+    """Plain text: shared and unique passages told apart by their tags; the events of one
+    storyline follow one another under a ``== storyline`` heading. On a terminal
+    (``wrap_sources``, ``width`` its columns) a long source line wraps under itself, not to
+    column 0. ``color`` adds SGR styles to the same lines: the layout, widths and wrapping are
+    those of the plain text, byte for byte once the escapes are removed."""
+    paint = _paint(color)
     entries = list(entries)
     heads = storyline_heads(entries)
     for n, e in enumerate(entries):
@@ -231,33 +264,60 @@ def timeline_text(
         if n:
             yield "\n"
         if heads[n]:
-            yield f"== {heads[n]}\n\n"
-        head = term_safe(f"{lay.when}  {lay.headline}")
+            yield paint(f"== {heads[n]}", "shared") + "\n\n"
+        when = term_safe(lay.when)
+        head = f"{when}  {term_safe(lay.headline)}"
+        lines = [head]
         if wrap_sources and len(head) > width:
-            head = textwrap.fill(head, width, subsequent_indent=" " * (len(lay.when) + 2))
-        yield head + "\n"
-        yield f"  story {lay.story} · {lay.size} source(s)\n"
+            lines = textwrap.wrap(head, width, subsequent_indent=" " * (len(when) + 2))
+        for i, line in enumerate(lines):
+            if i == 0 and line.startswith(when):
+                line = paint(when, "date") + paint(line[len(when) :], "headline")
+            else:
+                line = paint(line, "headline")
+            yield line + "\n"
+        yield paint(f"  story {lay.story} · {lay.counted}", "dim") + "\n"
         if lay.dates_differ:
-            yield f"  ! dates differ: {', '.join(lay.dates_differ)}\n"
+            yield paint(f"  ! dates differ: {', '.join(lay.dates_differ)}", "differ") + "\n"
         w = lay.name_width
         for s in lay.sources:
-            line = term_safe(f"  [{s.tag}] {s.name:<{w}}  {s.date_note}  {s.relation}  {s.path}")
+            tag = f"  [{s.tag}]"
+            line = term_safe(f"{tag} {s.name:<{w}}  {s.date_note}  {s.relation}  {s.path}")
+            parts = [line]
             if wrap_sources and len(line) > width:
                 indent = " " * (len(s.tag) + 5)
-                line = textwrap.fill(
+                parts = textwrap.wrap(
                     line, width, subsequent_indent=indent, break_long_words=True,
                     break_on_hyphens=False, drop_whitespace=True,
                 )  # fmt: skip
-            yield line + "\n"
+            first = parts[0]
+            yield paint(tag, "shared") + first[len(tag) :] + "\n"
+            for part in parts[1:]:
+                yield part + "\n"
         tagw = max((len(" ".join(p.tags)) for p in lay.passages), default=1)
         for p in lay.passages:
             prefix = f"  [{' '.join(p.tags):<{tagw}}] "
-            yield _fill(term_safe(p.text), width, prefix, " " * len(prefix))
+            plain = p.shared or lay.single
+            lines = _wrap(term_safe(p.text), width, prefix, " " * len(prefix))
+            for i, line in enumerate(lines):
+                lead = (prefix if i == 0 else " " * len(prefix)) if line else ""
+                body = line[len(lead) :]
+                yield (
+                    paint(lead, "shared" if p.shared else "tag")
+                    + (body if plain else paint(body, "dim"))
+                    + "\n"
+                )
             for tag, variant in p.variants:
                 sub = " " * len(prefix) + f"~{tag}: "
-                yield _fill(term_safe(variant), width, sub, " " * len(sub))
+                for line in _wrap(term_safe(variant), width, sub, " " * len(sub)):
+                    yield paint(line, "variant") + "\n"
         if lay.hidden:
-            yield f"  … {lay.hidden} more passage(s); --full shows all\n"
+            yield paint(f"  … {lay.hidden} more passage(s); --full shows all", "dim") + "\n"
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``textwrap.fill``'s lines (an empty text: one empty line, as ``fill`` gives)."""
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest) or [""]
 
 
 def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[str]:
@@ -268,10 +328,10 @@ def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[
     heads = storyline_heads(entries)
     for n, e in enumerate(entries):
         lay = layout(e, full)
-        if heads[n]:
-            yield f"\n### {heads[n]}\n"
+        if (head := heads[n]) is not None:
+            yield f"\n**{head.capitalize()}**\n"
         yield f"\n## {lay.when} — {md_safe(lay.headline)}\n\n"
-        yield f"Story `{lay.story}`, {lay.size} source(s)"
+        yield f"Story `{lay.story}`, {lay.counted}"
         yield (
             f"; **dates differ**: {', '.join(lay.dates_differ)}.\n\n"
             if lay.dates_differ
@@ -287,55 +347,3 @@ def timeline_markdown(entries: Iterable[Entry], full: bool = False) -> Iterator[
             yield (f"- **[{tags}]** {text}\n" if p.shared else f"- [{tags}] {text}\n")
         if lay.hidden:
             yield f"- … {lay.hidden} more passage(s)\n"
-
-
-def timeline_rich(entries: Sequence[Entry], out: IO[str], color: bool, full: bool = False) -> None:
-    """Terminal rendering with rich: styles only as emphasis; tags carry the meaning, so it reads
-    the same without colour. Article text goes in as plain Text, never parsed as markup."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
-                      markup=False, emoji=False, soft_wrap=False)  # fmt: skip
-    heads = storyline_heads(entries)
-    for n, e in enumerate(entries):
-        lay = layout(e, full)
-        if n:
-            console.print()
-        if heads[n]:
-            console.print(Text(f"== {heads[n]}", style="bold magenta"))
-            console.print()
-        head = Table.grid(padding=(0, 2))  # a long headline wraps under itself
-        head.add_column(no_wrap=True)
-        head.add_column()
-        head.add_row(Text(lay.when, style="bold cyan"), Text(term_safe(lay.headline), style="bold"))
-        console.print(head)
-        console.print(Text(f"  story {lay.story} · {lay.size} source(s)", style="dim"))
-        if lay.dates_differ:
-            console.print(
-                Text(f"  ! dates differ: {', '.join(lay.dates_differ)}", style="bold red")
-            )
-        w = lay.name_width
-        sources = Table.grid(padding=(0, 1))  # a long source line wraps under itself
-        sources.add_column(no_wrap=True)
-        sources.add_column()
-        for s in lay.sources:
-            line = Text(term_safe(f"{s.name:<{w}}  "))
-            line.append(term_safe(s.date_note), style="italic" if s.inferred else "")
-            line.append(f"  {s.relation}  ", style="green" if s.base else "")
-            line.append(term_safe(s.path), style="dim")
-            sources.add_row(Text(f"  [{s.tag}]", style="bold magenta"), line)
-        console.print(sources)
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column()
-        for p in lay.passages:
-            tags = Text(f"  [{' '.join(p.tags)}]", style="bold magenta" if p.shared else "magenta")
-            plain = p.shared or lay.single
-            grid.add_row(tags, Text(term_safe(p.text), style="" if plain else "dim"))
-            for tag, variant in p.variants:
-                grid.add_row(Text(""), Text(f"~{tag}: {term_safe(variant)}", style="dim italic"))
-        console.print(grid)
-        if lay.hidden:
-            console.print(Text(f"  … {lay.hidden} more passage(s); --full shows all", style="dim"))

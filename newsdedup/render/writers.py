@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO
 
 from ..errors import UsageError
+from ..ingest import real_path
 from ..model import Skipped
 from . import SCHEMA_VERSION
 from .safe import csv_safe, tsv_safe
@@ -80,11 +81,31 @@ def write_records(
     """Write a command's records in a machine format. ``key`` names the list in the JSON
     document; ``columns`` are the table's (a command with none has no csv/tsv); ``rows``, if
     given, makes the table's rows when they differ from the records (timeline: one per source)."""
+    records = (with_real_paths(r) for r in records)
+    skipped = [Skipped(real_path(s.path), s.reason) for s in skipped]
     if fmt == "json":
         write_json_document(out, command, key, records, skipped)
     elif fmt == "jsonl":
         write_jsonl(out, records)
     elif fmt in ("csv", "tsv") and columns:
-        write_table(out, columns, rows() if rows else records, "," if fmt == "csv" else "\t")
+        table = (with_real_paths(r) for r in rows()) if rows else records
+        write_table(out, columns, table, "," if fmt == "csv" else "\t")
     else:
         raise UsageError(f"{command} writes no {fmt!r} format")
+
+
+#: the fields of the records that hold a path
+PATH_FIELDS = frozenset({"path", "base", "path_a", "path_b"})
+
+
+def with_real_paths(record: Record) -> Record:
+    """The record with its paths as the files are really named: the machine formats hold any
+    text (JSON escapes a newline, CSV quotes it, TSV escapes it), so a name with a newline or a
+    tab is written as it is, not in the escaped form the text formats print."""
+    out = dict(record)
+    for name, value in record.items():
+        if name in PATH_FIELDS and isinstance(value, str):
+            out[name] = real_path(value)
+        elif name == "sources" and isinstance(value, list):
+            out[name] = [with_real_paths(v) if isinstance(v, dict) else v for v in value]
+    return out

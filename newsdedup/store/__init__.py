@@ -45,21 +45,24 @@ def open_store(
     wait: float = 0.0,
     rebuild: bool = False,
     prefix: str | None = None,
+    existing: bool = False,
 ) -> Store | None:
     """The store of a run: a local SQLite state at ``state``, a Redis index at the URL
     ``index`` (keys under ``prefix``), or None when neither is given. ``wait``: seconds to wait
-    for another run's lock; ``rebuild``: discard what is there and start afresh."""
+    for another run's lock; ``rebuild``: discard what is there and start afresh; ``existing``:
+    the store must be there already (``index stats``, ``index prune``: a path or prefix that
+    holds none is a typo, not a new empty store), else :class:`UsageError`."""
     settings = settings or Settings()
     if state is not None and index is not None:
         raise UsageError("--state and --index are two homes for one store: give one")
     if index is not None:
         from .redis import RedisStore
 
-        return RedisStore(index, prefix or DEFAULT_PREFIX, settings, wait, rebuild)
+        return RedisStore(index, prefix or DEFAULT_PREFIX, settings, wait, rebuild, existing)
     if state is not None:
         from .sqlite import SQLiteStore
 
-        return SQLiteStore(str(state), settings, wait, rebuild)
+        return SQLiteStore(str(state), settings, wait, rebuild, existing)
     return None
 
 

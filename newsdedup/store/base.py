@@ -80,7 +80,9 @@ class Row:
     mtime_ns: int
     sha256: str
     parse_key: str
-    day: str = ""  # the article's date (YYYY-MM-DD), else its file's modification day
+    # the article's day (YYYY-MM-DD) as the timeline dates it (its own date, else inferred from
+    # its story; recorded with the stories of each run); empty when the timeline has none
+    day: str = ""
     pruned: bool = False
 
 
@@ -155,9 +157,11 @@ def order_key(ospath: bytes) -> tuple[bytes, ...]:
 
 
 def prunable(rows: Iterable[Row], before: str) -> list[Row]:
-    """The rows ``prune(before)`` drops (articles of a day before ``before``), in walk order."""
+    """The rows ``prune(before)`` drops (articles of a day before ``before``; an undated one
+    never, its age unknown), in walk order."""
     return sorted(
-        (r for r in rows if not r.pruned and r.day < before), key=lambda r: order_key(r.ospath)
+        (r for r in rows if not r.pruned and r.day and r.day < before),
+        key=lambda r: order_key(r.ospath),
     )
 
 
@@ -294,6 +298,11 @@ class Store(ABC):
         the lock: what a run reads and the stories it saves are one consistent step)."""
 
     @abstractmethod
+    def set_days(self, days: Mapping[bytes, str]) -> None:
+        """Record the day of these files' articles as the timeline dates them (needs the lock;
+        the files' other fields are kept)."""
+
+    @abstractmethod
     def prune(self, before: str) -> int:
         """Drop the articles dated before ``before`` (YYYY-MM-DD), taking the lock; their files
         are remembered as pruned, so an unchanged file is not read and added again."""
@@ -344,6 +353,7 @@ class Store(ABC):
             "bytes": sum(r.size for r in live),
             "first_day": days[0] if days else None,
             "last_day": days[-1] if days else None,
+            "undated": len(live) - len(days),
             **self._more_stats(live),
         }
 

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import stat
-import time
 import zlib
 from dataclasses import astuple, fields, replace
 from functools import cache
@@ -216,9 +215,10 @@ def _container(
 
 
 def day(art: Article) -> str:
-    """The day an article counts as for pruning: its date; for an ambiguous numeric date
-    (12/07/99, settled only later by its outlet's other files) the later of its two readings;
-    else its file's modification day."""
+    """The day an article counts as until its run records the timeline's (see
+    :func:`record_stories`): its own date; for an ambiguous numeric date (12/07/99, settled
+    only by its outlet's other files) the later of its two readings; else none. Never the
+    file's time (that is a date only with --use-mtime, and then the article's own)."""
     if art.date.value:
         return art.date.value[:10]
     if art.pending_date is not None:
@@ -228,7 +228,22 @@ def day(art: Article) -> str:
         days = [d for d in (make_iso(year, second, first), make_iso(year, first, second)) if d]
         if days:
             return max(days)[:10]
-    return time.strftime("%Y-%m-%d", time.gmtime(art.doc.mtime)) if art.doc.mtime else ""
+    return ""
+
+
+def _record_days(result: Result, store: Store) -> None:
+    """Each article's day as the timeline dates it (the date its outlet's files settled, or
+    the one inferred from its story), for ``index prune`` and ``index stats``; only the rows
+    whose day changed are written."""
+    from ..merge import article_days
+
+    keys = result.corpus.keys
+    dated = article_days(result.stories, result.corpus.articles)
+    rows = store.rows()
+    days = {keys[i]: dated.get(i, "") for i in range(len(keys))}
+    changed = {k: d for k, d in days.items() if k in rows and rows[k].day != d}
+    if changed:
+        store.set_days(changed)
 
 
 def changed_stories(result: Result, store: Store) -> set[str]:
@@ -278,6 +293,7 @@ def _save(result: Result, store: Store, matching: Matching | None) -> None:
     keys = result.corpus.keys
     now = {keys[m]: story.id for story in result.stories for m in story.members}
     with store.locked():
+        _record_days(result, store)
         if matching is not None and matching.basis == store.meta().get("matched"):
             store.count_run()  # the same corpus and links: the same stories, kept as saved
         else:

@@ -46,6 +46,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,6 +128,7 @@ class RedisStore(Store):
         settings: Settings,
         wait: float = 0.0,
         rebuild: bool = False,
+        existing: bool = False,
     ) -> None:
         super().__init__(wait)
         redis = _redis()
@@ -162,6 +164,10 @@ class RedisStore(Store):
         self.k_pending, self.lsh_base = p + b":lsh-pending", p + b":lsh"
         self.k_matched, self.k_links = p + b":matched", p + b":links"
         self._call("connect", self.r.ping)
+        if existing and not self._call("check", self.r.exists, self.k_meta):
+            raise UsageError(
+                f"{url}: no index under the prefix {prefix!r} (a run with --index makes one)"
+            )
         version = str(self._call("connect", self.r.info, "server").get("redis_version", "0"))
         # Redis 7 runs scripts flagged allow-oom on a full Redis; older ones refuse the flag
         self._oom_flag = _OOM_FLAG if int(version.split(".")[0] or 0) >= 7 else ""
@@ -433,10 +439,17 @@ class RedisStore(Store):
             out.extend((k, rows[k].ospath, b) for k, b in zip(chunk, blobs, strict=True) if b)
         return iter(out)
 
+    def set_days(self, days: Mapping[bytes, str]) -> None:
+        self._need_lock("recording the articles' days")
+        rows = self.rows()
+        mapping = {k: _row_json(replace(rows[k], day=d)) for k, d in days.items() if k in rows}
+        if mapping:  # fenced by the lock, as every locked write
+            self._fenced("write", lambda pipe: pipe.hset(self.k_files, mapping=mapping))
+
     def prune(self, before: str) -> int:
         with self.locked():
             rows = self.rows()
-            old = [r for r in rows.values() if not r.pruned and r.day < before]
+            old = [r for r in rows.values() if not r.pruned and r.day and r.day < before]
             if not old:
                 return 0
 

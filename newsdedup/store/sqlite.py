@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
+from ..errors import UsageError
+from ..ingest import display_path
 from ..model import Article
 from ..parallel import close_in_workers, forget_in_workers
 from ..settings import Settings
@@ -100,10 +102,22 @@ class SQLiteStore(Store):
     engine = "sqlite"
     noun = "state"
 
-    def __init__(self, path: str, settings: Settings, wait: float = 0.0, rebuild: bool = False):
+    def __init__(
+        self,
+        path: str,
+        settings: Settings,
+        wait: float = 0.0,
+        rebuild: bool = False,
+        existing: bool = False,
+    ):
         super().__init__(wait)
         self.path = self.location = path
         self._lock_fd: int | None = None
+        if existing and not os.path.exists(path):
+            raise UsageError(
+                f"{display_path(path)}: No such file or directory (no state there; a run with"
+                " --state PATH makes one)"
+            )
         _refuse_foreign(path)
         if rebuild:
             with self.locked():
@@ -223,10 +237,18 @@ class SQLiteStore(Store):
         return iter(sorted(cur, key=lambda r: (order_key(r[1]), r[0])))
 
     @_guarded
+    def set_days(self, days: Mapping[bytes, str]) -> None:
+        self._need_lock("recording the articles' days")
+        with self.db:
+            self.db.executemany(
+                "UPDATE files SET day = ? WHERE key = ?", [(d, k) for k, d in days.items()]
+            )
+
+    @_guarded
     def prune(self, before: str) -> int:
         with self.locked(), self.db:
             old = self.db.execute(
-                "SELECT key FROM files WHERE pruned = 0 AND day < ?", (before,)
+                "SELECT key FROM files WHERE pruned = 0 AND day != '' AND day < ?", (before,)
             ).fetchall()
             self.db.executemany("UPDATE files SET pruned = 1, article = x'' WHERE key = ?", old)
             for sql in _WITH_FILE:
