@@ -9,6 +9,10 @@ grows from the smallest to the largest.
 Environment: BENCH_N (comma-separated sizes, default 20000; the full run is
 20000,100000,200000), BENCH_REPEAT (default 3), BENCH_DIR (where corpora are generated, default a
 temporary folder), NEWSDEDUP_SHARED (default ../shared).
+
+Then each generated corpus runs on a Dask cluster of two one-thread workers started here
+(``benchmarks/dask_cluster.py``): time, CPU per article on the workers, peak RSS per worker and
+of the client, bytes shipped per article.
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ def main() -> None:
         else Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
     )
     results = []
+    dask_runs: list[Path] = []
     for n in sizes:
         folder = base / f"gen-{n}"
         if not folder.is_dir():
@@ -130,11 +135,17 @@ def main() -> None:
                 [sys.executable, str(HERE / "generate.py"), str(n), str(folder)], check=True
             )
         results.append(bench(f"generated {n:,}", folder, repeat if n <= 20000 else 1))
+        dask_runs.append(folder)
     if len(results) > 1:
         a, b = results[0], results[-1]
         print(f"\ngrowth {a['n']:,} → {b['n']:,} articles ({b['n'] / a['n']:.0f}× the input): "
               f"newsdedup {b['newsdedup'] / a['newsdedup']:.1f}× the time, "
               f"reference {b['reference'] / a['reference']:.1f}× the time")  # fmt: skip
+    # the same corpora on a Dask cluster of two local workers (--scheduler; the dask extra)
+    from dask_cluster import bench_dask
+
+    for folder in dask_runs:
+        bench_dask(folder)
 
 
 if __name__ == "__main__":

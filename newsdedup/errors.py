@@ -43,3 +43,7 @@ class NotAnArticle(InputError):
 
 class NoInputError(NewsdedupError):
     """Nothing usable was found under the given paths."""
+
+
+class SchedulerError(NewsdedupError):
+    """The Dask scheduler (--scheduler) cannot be reached, or the run on its cluster failed."""

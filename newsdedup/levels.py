@@ -24,7 +24,7 @@ from .match import (
 )
 from .model import Article, LinkKind
 from .settings import LEVELS, Settings
-from .sketch import Features
+from .sketch import Features, FeatureTable
 from .tuning import TUNING
 
 
@@ -259,9 +259,11 @@ def find_links(
     articles: list[Article],
     settings: Settings,
     progress: Callable[[str, int, int], None] | None = None,
+    table: FeatureTable | None = None,
 ) -> list[Link]:
-    """Every link of every level between the articles (see :func:`level_links`)."""
+    """Every link of every level between the articles (see :func:`level_links`); ``table``:
+    their features, when built elsewhere (on a Dask cluster)."""
     from .levels_weights import EVENT, STORYLINE
 
-    run = prepare(articles, settings, progress)
+    run = prepare(articles, settings, progress, table)
     return level_links(run, rule_links(run, progress), EVENT, STORYLINE)

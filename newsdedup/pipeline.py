@@ -103,6 +103,8 @@ def load(
     items, passed = discover_counted(paths, settings, tick)
     tick("read", 0, len(items))  # reading starts now: its first results come a chunk later
     if state is not None:
+        if settings.scheduler is not None:
+            raise UsageError("a Dask scheduler is not used with a state (--state, --index) yet")
         from .store.incremental import load_stored
 
         corpus = load_stored(items, settings, state, tick)
@@ -118,11 +120,17 @@ def load(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        reads = ordered_map(work, items, settings.jobs, chunksize=chunk, min_items=least)
+        if settings.scheduler is not None:  # on a Dask cluster: input by input, in order
+            from .distributed import read_parse
+
+            reads: Iterable[list[Article | Skipped]] = [read_parse(items, settings, stdin, tick)]
+        else:
+            reads = ordered_map(work, items, settings.jobs, chunksize=chunk, min_items=least)
         for n, results in enumerate(reads, 1):
             for done in results:  # a container file gives many, in file order
                 (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
-            tick("read", n, len(items))
+            if settings.scheduler is None:  # the cluster's reading says how far it got
+                tick("read", n, len(items))
     finally:
         if collecting:
             gc.enable()
@@ -268,7 +276,12 @@ def find_stories_in(
 
         return find_stories_stored(corpus, settings, state, progress, save)
     tick = progress or _quiet
-    links = find_links(corpus.articles, settings, progress)
+    table = None
+    if settings.scheduler is not None:  # the features built on the Dask cluster's workers
+        from .distributed import build_features
+
+        table = build_features(corpus.articles, settings, progress)
+    links = find_links(corpus.articles, settings, progress, table)
     tick("cluster", 0, 0)
     result = Result(corpus, *stories_at(corpus.articles, links, settings, settings.level))
     tick("cluster", len(result.stories), len(result.stories))

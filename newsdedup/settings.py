@@ -55,6 +55,9 @@ class Settings:
     # not fork worker processes inside a caller's process (a notebook, a server, a test run)
     # unless asked; the command line asks for one per core (its --jobs defaults to 0)
     jobs: int = 1
+    # a Dask scheduler's address (tcp://HOST:PORT), or 'local:N' for a cluster of N worker
+    # processes on this machine: reading and features run on its workers (newsdedup.distributed)
+    scheduler: str | None = None
     # scraper exports: 'NAME=KEY' pairs naming the record key of a field (--field)
     fields: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
@@ -72,6 +75,12 @@ class Settings:
             raise SettingError("types", "must be 'articles' or 'all'")
         if self.jobs < 0:
             raise SettingError("jobs", "must be zero (one per core) or more")
+        if self.scheduler is not None:
+            local, colon, count = self.scheduler.partition(":")
+            if not self.scheduler.strip():
+                raise SettingError("scheduler", "needs an address (tcp://HOST:PORT or local:N)")
+            if local == "local" and colon and not (count.isdigit() and int(count) >= 1):
+                raise SettingError("scheduler", "local:N needs N, one worker process or more")
         if self.window_days < 0:
             raise SettingError("window_days", "must be zero or more days")
         lo, hi = SHINGLE_RANGE

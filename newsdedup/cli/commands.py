@@ -99,8 +99,16 @@ def find(
         raise typer.BadParameter(
             "needs --state PATH or --index URL", ctx=ctx, param_hint="--new-only"
         )
+    if o.scheduler and o.stored:
+        raise typer.BadParameter(
+            "is not used with --state or --index yet", ctx=ctx, param_hint="--scheduler"
+        )
     given, stdin = inputs(ctx, paths, o.files_from, o.null, o.stored)
     with contextlib.ExitStack() as stack:
+        if settings.scheduler is not None:  # its client (and a local cluster) closed at the end
+            from ..distributed import session
+
+            stack.enter_context(session())
         store = stack.enter_context(open_store(o, settings))
         corpus = load(given, settings, store, bar, stdin)
         msg.skipped(corpus.skipped)

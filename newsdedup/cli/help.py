@@ -23,7 +23,7 @@ class HelpGroup(typer.core.TyperGroup):
 
 _PANELS = {
     "Input": ("files_from", "null", "glob", "file_type", "follow", "max_bytes",
-              "dayfirst", "use_mtime", "source_from_path", "field", "jobs", "config"),
+              "dayfirst", "use_mtime", "source_from_path", "field", "jobs", "scheduler", "config"),
     "Stories": ("level", "threshold", "window", "num_perm", "seed", "shingle_size",
                 "fail_on_duplicates"),
     "Output": ("fmt", "output", "brief", "full", "dups_only", "since", "until", "color",

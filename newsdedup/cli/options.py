@@ -122,6 +122,7 @@ class Options:
     file_type: FileType = _TYPES
     field: list[str] | None = None
     jobs: int = _D.jobs  # the command line's --jobs defaults to 0 instead (see JOBS)
+    scheduler: str | None = _D.scheduler
     # stories
     level: Level = _LEVEL
     threshold: float = _D.threshold
@@ -157,6 +158,7 @@ FLAG_OF = {
     "source_from_path": "--source-from-path", "num_perm": "--num-perm", "seed": "--seed",
     "shingle_size": "--shingle-size", "threshold": "--threshold", "window_days": "--window",
     "level": "--level", "jobs": "--jobs", "fields": "--field",
+    "scheduler": "--scheduler",
 }  # fmt: skip
 
 
@@ -181,6 +183,7 @@ def settings_from(options: Options | Mapping[str, Any]) -> Settings:
             window_days=o.window,
             level=str(o.level),
             jobs=o.jobs,
+            scheduler=o.scheduler or None,
             fields=tuple(o.field or ()),
         )
     except SettingError as exc:
@@ -291,6 +294,7 @@ FILE_TYPE = Opt(
 FIELD = Opt("field", Annotated[list[str] | None, typer.Option("--field", help="Scraper exports (.json, .jsonl): read field NAME (title, text, date, url, source, author) from key KEY (repeatable).", metavar="NAME=KEY")])  # fmt: skip
 JOBS = Opt("jobs", Annotated[int, typer.Option("--jobs", "-j", help="Processes to use (0: one per core). Output is the same for any N.", min=0)], default=0)  # fmt: skip
 # (--jobs 0: a command uses every core; the library's Settings.jobs is 1, see there)
+SCHEDULER = Opt("scheduler", Annotated[str | None, typer.Option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", help="Run on a Dask cluster: its scheduler (tcp://HOST:PORT), or local:N for N worker processes here. Inputs must be paths the workers can read.", metavar="ADDRESS")])  # fmt: skip
 
 LEVEL = Opt("level", Annotated[Level, typer.Option("--level", help="What a story is: copy (reprints, re-edits, shared passages), event (one event's reports in any form) or storyline (an event with its reactions and next steps).")])  # fmt: skip
 THRESHOLD = Opt("threshold", Annotated[float, typer.Option("--threshold", help="Term cosine for a 'same facts' link. Lower finds more rewrites, and more false links.", min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1])])  # fmt: skip
@@ -328,7 +332,7 @@ STATE_OPTIONS = (STATE, WAIT, REBUILD_STATE, NEW_ONLY, INDEX, INDEX_PREFIX)
 #: the timeline's own
 TIMELINE_OPTIONS = (COLOR, NO_COLOR, BRIEF, FULL, DUPS_ONLY, SINCE, UNTIL)
 #: every command that finds stories (timeline, clusters, pairs): these, and its format
-FIND_OPTIONS = (*OUTPUT_OPTIONS, *STORY_OPTIONS, *INPUT_OPTIONS, *STATE_OPTIONS)
+FIND_OPTIONS = (*OUTPUT_OPTIONS, *STORY_OPTIONS, *INPUT_OPTIONS, SCHEDULER, *STATE_OPTIONS)
 #: a state or index to look after (index stats, index prune)
 STORE_OPTIONS = (STATE, INDEX, INDEX_PREFIX, *SKETCH_OPTIONS)
 

@@ -54,10 +54,15 @@ class MatchRun:
 
 
 def prepare(
-    articles: list[Article], settings: Settings, progress: Progress | None = None
+    articles: list[Article],
+    settings: Settings,
+    progress: Progress | None = None,
+    table: FeatureTable | None = None,
 ) -> MatchRun:
-    """Features, term weights and the candidate pairs of every index."""
-    table = build_features(articles, settings.shingle_size, progress, settings.jobs)
+    """Features, term weights and the candidate pairs of every index (``table``: the features
+    of ``articles`` when they were built elsewhere, on a Dask cluster)."""
+    if table is None:
+        table = build_features(articles, settings.shingle_size, progress, settings.jobs)
     counts = table.w_counts  # raw counts, kept: the weighed table drops them
     days = [day_number(a) for a in articles]
     table = with_weights(table, weigh_terms(table, days))

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from .build import build_features
+from .build import build_features, feature_ranges, range_features
 from .hashing import Permutations, TokenHasher, shingle_hashes, term_hashes, token_hash
 from .table import (
     Features,
@@ -33,9 +33,11 @@ __all__ = [
     "TokenHasher",
     "build_features",
     "cosine",
+    "feature_ranges",
     "is_term",
     "jaccard_containment",
     "label_run",
+    "range_features",
     "sentences",
     "shingle_hashes",
     "term_hashes",

@@ -37,10 +37,7 @@ def build_features(
     identical output); the ranges' vocabularies are merged into one."""
     from ..parallel import shared_map
 
-    # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
-    # but a run is cut in at least eight of 256 or more, so every worker has some
-    step = max(256, min(1024, -(-len(articles) // 8)))
-    ranges = [(lo, min(lo + step, len(articles))) for lo in range(0, len(articles), step)]
+    ranges = feature_ranges(len(articles))
     # the run's articles and its token hasher (each worker fills its own copy's cache)
     run = _Sketching(articles, shingle_size, TokenHasher())
     parts: list[FeatureTable] = []
@@ -51,6 +48,21 @@ def build_features(
         if progress is not None:
             progress("sketch", done, len(articles))
     return concat(parts)
+
+
+def feature_ranges(n: int) -> list[tuple[int, int]]:
+    """The ranges of ``n`` articles whose features are built apart (with --jobs or on a Dask
+    cluster): the same cut whoever builds them, so the merged table is the same."""
+    # articles a range: each range builds its own vocabulary, so ranges are large (up to 1,024),
+    # but a run is cut in at least eight of 256 or more, so every worker has some
+    step = max(256, min(1024, -(-n // 8)))
+    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+
+
+def range_features(articles: list[Article], shingle_size: int) -> FeatureTable:
+    """The columns of one range of articles, with a token hasher of their own (as a forked
+    worker or a Dask worker builds them)."""
+    return _features(articles, shingle_size, TokenHasher())
 
 
 @dataclass(frozen=True)
