@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from . import dates
+from .labels import label_run
 from .model import Article, Document, Field, Removed
 from .settings import Settings
-from .sketch.tokens import label_run
 
 # ---------------------------------------------------------------------------------------------
 # agencies

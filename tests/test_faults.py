@@ -164,10 +164,11 @@ def test_file_replaced_by_a_fifo_while_running_is_skipped_not_waited_for(
     )  # fmt: skip
     try:
         fds = Path(f"/proc/{proc.pid}/fd")
+        real = os.path.realpath(many)  # /proc names the files by their real paths
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # until it opens a file (not a folder being walked)
             try:
-                if any(os.readlink(fd).startswith(f"{many}/") for fd in fds.iterdir()):
+                if any(os.readlink(fd).startswith(f"{real}/") for fd in fds.iterdir()):
                     break
             except OSError:
                 pass

@@ -21,7 +21,7 @@ from .table import (
     jaccard_containment,
     with_weights,
 )
-from .tokens import STOPWORDS, is_term, label_run, sentences, tokens
+from .tokens import STOPWORDS, is_term, sentences, tokens
 from .weights import weigh_terms
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "feature_ranges",
     "is_term",
     "jaccard_containment",
-    "label_run",
     "range_features",
     "sentences",
     "shingle_hashes",

@@ -18,12 +18,13 @@ from sys import intern
 import numpy as np
 
 from ..arrays import unique, unique_first_counts
+from ..labels import label_run
 from ..model import Article
 from ..tuning import TUNING
 from .csr import pointers, positions
 from .hashing import EMPTY, TokenHasher, shingle_hashes, window_hashes
 from .table import FeatureTable, concat
-from .tokens import CUT, is_term, label_run, sentence_tokens, sentences, tokens
+from .tokens import CUT, is_term, sentence_tokens, sentences, tokens
 
 
 def build_features(
