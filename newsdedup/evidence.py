@@ -20,41 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import segment_sums
+from .match.measures import csr_cosines
 from .model import Article
 from .sketch import FeatureTable, is_term, tokens
 from .sketch.csr import pointers, row_positions
 from .tuning import TUNING
-
-
-def csr_cosines(
-    ptr: np.ndarray, ids: np.ndarray, w: np.ndarray, firsts: np.ndarray, seconds: np.ndarray
-) -> np.ndarray:
-    """Dot products of pairs of rows of a CSR matrix of L2-normalised rows (ids unique within
-    a row), vectorised a block of pairs at a time."""
-    out = np.zeros(len(firsts), dtype=np.float64)
-    if not len(firsts) or not len(ids):
-        return out
-    ids64 = ids.astype(np.int64)
-    span = int(ids64.max()) + 1
-    size = np.diff(ptr)
-    step = 8_192  # pairs a step: their rows stay a few tens of MB
-    for lo in range(0, len(firsts), step):
-        s, g = firsts[lo : lo + step], seconds[lo : lo + step]
-        pair = np.arange(len(s), dtype=np.int64)
-        s_rows, g_rows = row_positions(ptr, s), row_positions(ptr, g)
-        g_key = np.repeat(pair, size[g]) * span + ids64[g_rows]
-        order = np.argsort(g_key, kind="stable")
-        g_sorted = g_key[order]
-        if not len(g_sorted):
-            continue
-        s_pair = np.repeat(pair, size[s])
-        s_key = s_pair * span + ids64[s_rows]
-        at = np.minimum(np.searchsorted(g_sorted, s_key), len(g_sorted) - 1)
-        hit = np.flatnonzero(g_sorted[at] == s_key)
-        prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
-        out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
-    return out
 
 
 def _overlap(

@@ -22,6 +22,7 @@ from .match import (
     set_jaccard_csr,
     with_specifics,
 )
+from .match.indexes import DuplicateIndex
 from .model import Article, LinkKind
 from .settings import LEVELS, Settings
 from .sketch import Features, FeatureTable
@@ -54,21 +55,11 @@ def candidate_evidence(run: MatchRun, codes: np.ndarray | None = None) -> PairEv
 
 def evidence_codes(run: MatchRun, rules: list[Link]) -> np.ndarray:
     """The pairs whose evidence is gathered, as sorted codes: every candidate and every pair the
-    rules linked (two hops, slugs, flashes). The fitting script gathers the same pairs, so the
-    ranks the scorers were fitted on are those they score."""
+    rules linked (two hops, slugs, flashes); the candidates hold the identical texts. The
+    fitting script gathers the same pairs, so the ranks the scorers were fitted on are those
+    they score."""
     ruled = np.array([ln.a * run.n + ln.b for ln in rules], dtype=np.int64)
-    return unique(np.concatenate([run.candidates, ruled, _duplicate_codes(run)]))
-
-
-def _duplicate_codes(run: MatchRun) -> np.ndarray:
-    """Pairs of articles with the same non-empty shingle set (identical texts, however short)."""
-    by_body: dict[bytes, list[int]] = {}
-    sh, ptr = run.table.sh, run.table.sh_ptr.tolist()
-    for i in range(run.n):
-        if ptr[i + 1] > ptr[i]:
-            by_body.setdefault(sh[ptr[i] : ptr[i + 1]].tobytes(), []).append(i)
-    codes = [a * run.n + b for g in by_body.values() for x, a in enumerate(g) for b in g[x + 1 :]]
-    return np.array(codes, dtype=np.int64)
+    return unique(np.concatenate([run.candidates, ruled]))
 
 
 def _slot_rows(run: MatchRun) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +194,7 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
     ]
     by_pair = {(ln.a, ln.b): ln for ln in rules}
     # identical texts too short for shingle containment (a headline alone) are reprints
-    dup = _duplicate_codes(run)
+    dup = DuplicateIndex(run.table).pairs()
     for a, b in zip((dup // n).tolist(), (dup % n).tolist(), strict=True):
         old = by_pair.get((a, b))
         fa, fb = feats[a], feats[b]

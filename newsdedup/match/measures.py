@@ -47,34 +47,44 @@ def set_jaccard_csr(
     return inter, jac
 
 
-def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-    """The cosine of each pair's term weights, as :func:`newsdedup.sketch.cosine` sums it: over
-    the terms of the article with fewer terms (the first on a tie), in that article's order."""
-    ptr, ids, w = table.t_ptr, table.t_ids.astype(np.int64), table.t_w
-    size = np.diff(ptr)
-    swap = size[firsts] > size[seconds]
-    small = np.where(swap, seconds, firsts)
-    large = np.where(swap, firsts, seconds)
-    span = max(1, len(table.vocab))
+def csr_cosines(
+    ptr: np.ndarray, ids: np.ndarray, w: np.ndarray, firsts: np.ndarray, seconds: np.ndarray
+) -> np.ndarray:
+    """Dot products of pairs of rows of a CSR matrix of L2-normalised rows (ids unique within
+    a row), vectorised a block of pairs at a time."""
     out = np.zeros(len(firsts), dtype=np.float64)
-    step = 8_192  # pairs a step: their rows (~130 terms each side) stay a few tens of MB
+    if not len(firsts) or not len(ids):
+        return out
+    ids64 = ids.astype(np.int64)
+    span = int(ids64.max()) + 1
+    size = np.diff(ptr)
+    step = 8_192  # pairs a step: their rows stay a few tens of MB
     for lo in range(0, len(firsts), step):
-        s, g = small[lo : lo + step], large[lo : lo + step]
+        s, g = firsts[lo : lo + step], seconds[lo : lo + step]
         pair = np.arange(len(s), dtype=np.int64)
-        s_rows = row_positions(ptr, s)
-        g_rows = row_positions(ptr, g)
-        s_pair = np.repeat(pair, size[s])
-        g_key = np.repeat(pair, size[g]) * span + ids[g_rows]
+        s_rows, g_rows = row_positions(ptr, s), row_positions(ptr, g)
+        g_key = np.repeat(pair, size[g]) * span + ids64[g_rows]
         order = np.argsort(g_key, kind="stable")
         g_sorted = g_key[order]
         if not len(g_sorted):
             continue
-        s_key = s_pair * span + ids[s_rows]
+        s_pair = np.repeat(pair, size[s])
+        s_key = s_pair * span + ids64[s_rows]
         at = np.minimum(np.searchsorted(g_sorted, s_key), len(g_sorted) - 1)
         hit = np.flatnonzero(g_sorted[at] == s_key)
         prods = w[s_rows[hit]] * w[g_rows[order[at[hit]]]]
         out[lo : lo + len(s)] = segment_sums(prods, s_pair[hit], len(s))
     return out
+
+
+def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """The cosine of each pair's term weights, as :func:`newsdedup.sketch.cosine` sums it: over
+    the terms of the article with fewer terms (the first on a tie), in that article's order."""
+    size = np.diff(table.t_ptr)
+    swap = size[firsts] > size[seconds]
+    small = np.where(swap, seconds, firsts)
+    large = np.where(swap, firsts, seconds)
+    return csr_cosines(table.t_ptr, table.t_ids, table.t_w, small, large)
 
 
 def shared_sentences(fa: Features, fb: Features) -> int:
