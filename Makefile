@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/index_insert.py
 
