@@ -34,6 +34,24 @@ def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
     assert perms.signatures([values])[0].tolist() == want
 
 
+def test_signatures_of_many_sets_are_each_sets_own() -> None:
+    """Signatures of many sets at once (one permutation at a time over the flat array) are each
+    set's own minimum under datasketch's permutations; an empty set's row is all 0xFFFFFFFF."""
+    a, b = MinHash(num_perm=32, seed=5, scheme="affine32").permutations
+    rng = np.random.default_rng(7)
+    sizes = [0, 1, 3, 0, 0, 200, 2, 1, 0, 57]
+    sets = [np.unique(rng.integers(0, 2**32, s, dtype=np.uint64)) for s in sizes]
+    got = Permutations(32, 5).signatures(sets)
+    assert got.shape == (len(sets), 32) and got.dtype == np.uint32 and got.flags.c_contiguous
+    for row, values in zip(got.tolist(), sets, strict=True):
+        want = [
+            min(((int(x) * int(pa) + int(pb)) % 2**32 for x in values.tolist()), default=2**32 - 1)
+            for pa, pb in zip(a, b, strict=True)
+        ]
+        assert row == want
+    assert Permutations(32, 5).signatures([]).shape == (0, 32)
+
+
 def test_matching_imports_neither_datasketch_nor_scipy() -> None:
     """A small run must not pay for datasketch's import (it pulls in scipy.integrate)."""
     code = (
