@@ -99,8 +99,9 @@ class WordModel:
 def _per_value(x: np.ndarray, f: Callable[[float], float]) -> np.ndarray:
     """``f`` of each element of ``x``, called once for each distinct value."""
     values, inverse = unique_inverse(x)
-    out: np.ndarray = np.fromiter(map(f, values.tolist()), np.float64, count=len(values))
-    return out[inverse]
+    each = np.fromiter(map(f, values.tolist()), np.float64, count=len(values))
+    out: np.ndarray = each[inverse]
+    return out
 
 
 def _lookups(terms: list[str], bulk: bool) -> list[float]:
