@@ -107,7 +107,8 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
     sent_len = all_len[has_words]
     art_sents = np.bincount(art_of_all[has_words], minlength=len(articles)).tolist()
     vocab = [intern(t) for t in index]  # one string object per distinct term across the run
-    hashes = hasher(vocab)[ids]
+    vocab_hash = hasher(vocab)  # each distinct token hashed once
+    hashes = vocab_hash[ids]
     slen = sent_len.astype(np.int64)
     sents_per_art = np.asarray(art_sents, dtype=np.int64)
     art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
@@ -132,6 +133,7 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
         sent_ptr=pointers(psizes),
         sent=np.concatenate(passages).astype(np.uint32) if passages else np.zeros(0, np.uint32),
         vocab=vocab,
+        vocab_hash=vocab_hash.astype(np.uint32),
         w_ptr=w_ptr,
         w_ids=w_ids,
         w_counts=w_counts,
