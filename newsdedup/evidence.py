@@ -123,16 +123,12 @@ def article_vectors(
     full = _weigh(table.w_ptr, table.w_ids, counts, idf)
     # each term of the run's vocabulary by its id (tokens that are no term are not in it)
     term_id = {t: i for i, t in enumerate(table.vocab) if is_term(t)}
-    leads: list[list[int]] = []
-    heads: list[list[int]] = []
-    for art in articles:
-        lead: list[int] = []
-        for para in art.body:
-            lead.extend(_term_ids(para, term_id, TUNING.lead_terms - len(lead)))
-            if len(lead) >= TUNING.lead_terms:
-                break
-        leads.append(lead[: TUNING.lead_terms])
-        heads.append(_term_ids(art.headline.value or "", term_id))
+    # each lead (the body's first terms) as the features were built; headlines tokenised here
+    # (the table holds only a headline given in the header)
+    lead = table.lead_ids.tolist()
+    ptr = table.lead_ptr.tolist()
+    leads = [lead[ptr[i] : ptr[i + 1]] for i in range(n)]
+    heads = [_term_ids(art.headline.value or "", term_id) for art in articles]
     lp, li, lc = _count_rows(leads)
     hp, hi, hc = _count_rows(heads)
     # a lead or headline term the full texts never saw (a lead headline's words are in the
@@ -141,20 +137,8 @@ def article_vectors(
     return ArticleVectors(full, _weigh(lp, li, lc, idf_ext), _weigh(hp, hi, hc, idf_ext))
 
 
-#: characters of a paragraph tokenised first when only its first terms are wanted: 40 terms
-#: of news run to about 400 characters (a long paragraph is tokenised whole only if its start
-#: holds too few)
-LEAD_CHARS = 600
-
-
-def _term_ids(text: str, term_id: dict[str, int], need: int | None = None) -> list[int]:
-    """The term ids of ``text``'s tokens, in order; with ``need``, at least its first ``need``
-    (all of them when it has fewer). A prefix that holds more than ``need`` terms gives the
-    same first ``need`` as the whole text: only its last token may be cut short."""
-    if need is not None and len(text) > LEAD_CHARS:
-        ids = [i for t in tokens(text[:LEAD_CHARS]) if (i := term_id.get(t)) is not None]
-        if len(ids) > need:
-            return ids[:need]
+def _term_ids(text: str, term_id: dict[str, int]) -> list[int]:
+    """The term ids of ``text``'s tokens, in order."""
     return [i for t in tokens(text) if (i := term_id.get(t)) is not None]
 
 

@@ -1,5 +1,6 @@
 """The sketching core agrees with datasketch without importing it."""
 
+import random
 import subprocess
 import sys
 
@@ -103,3 +104,28 @@ def test_term_weights_do_not_depend_on_the_block_size() -> None:
     for name in ("t_ptr", "t_ids", "t_w", "spec_ptr", "spec_ids", "top_ptr", "top_ids"):
         assert np.array_equal(getattr(one, name), getattr(many, name)), name
     assert len(one.t_ids) > 0
+
+
+def test_leads_are_each_bodys_first_terms_across_ranges() -> None:
+    """The lead column (the pair evidence's lead vectors) is each body's first ``lead_terms``
+    term tokens, repeats kept, as tokenising its paragraphs in order gives them: across
+    paragraphs, short bodies, bodies without terms, Greek final sigma, a text holding the
+    sentence mark, and ranges merged into one vocabulary; the token hashes follow the merge."""
+    from newsdedup.sketch import build_features, is_term, token_hash, tokens
+    from newsdedup.sketch.build import feature_ranges
+    from newsdedup.tuning import TUNING
+
+    rng = random.Random(3)
+    words = ["trade", "talks", "the", "of", "Beijing", "40,000", "7", "ΟΔΟΣ", "envoy's", "a"]
+    bodies = [
+        [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 30))) + "." for _ in range(p)]
+        for p in [rng.randrange(0, 5) for _ in range(600)]
+    ]
+    bodies += [["the of a."], ["Envoy met in Beijing.\x00 Trade rose."], []]
+    assert len(feature_ranges(len(bodies))) > 1
+    table = build_features([_article(b) for b in bodies], 5)
+    for i, body in enumerate(bodies):
+        want = [t for p in body for t in tokens(p) if is_term(t)][: TUNING.lead_terms]
+        got = table.lead_ids[table.lead_ptr[i] : table.lead_ptr[i + 1]].tolist()
+        assert [table.vocab[t] for t in got] == want, body
+    assert table.vocab_hash.tolist() == [token_hash(t) for t in table.vocab]

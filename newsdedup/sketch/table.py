@@ -34,6 +34,8 @@ class FeatureTable:
         np.ndarray
     )  # int32: every term of an article (words and header headline), first-seen order
     w_counts: np.ndarray  # int32: … and how often it occurs (dropped once weighed)
+    lead_ptr: np.ndarray  # int64
+    lead_ids: np.ndarray  # int32: the first TUNING.lead_terms term tokens of the body, in order
     headlines: list[tuple[str, ...]]  # the terms of a headline given in the header, in order
     # set by with_weights (weights.weigh_terms):
     t_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
@@ -153,14 +155,16 @@ def concat(parts: list[FeatureTable]) -> FeatureTable:
     headlines = [h for p in parts for h in p.headlines]
     index: dict[str, int] = {}
     ids: list[np.ndarray] = []
+    leads: list[np.ndarray] = []
     hashed: list[tuple[np.ndarray, np.ndarray]] = []  # each range's term ids and their hashes
     for part in parts:
         remap = np.fromiter(
             (index.setdefault(t, len(index)) for t in part.vocab), np.int32, len(part.vocab)
         )
         ids.append(remap[part.w_ids])
+        leads.append(remap[part.lead_ids])
         hashed.append((remap, part.vocab_hash))
-        part.w_ids = part.vocab = part.vocab_hash = None  # type: ignore[assignment]
+        part.w_ids = part.lead_ids = part.vocab = part.vocab_hash = None  # type: ignore[assignment]
     vocab_hash = np.zeros(len(index), dtype=np.uint32)
     for remap, part_hash in hashed:
         vocab_hash[remap] = part_hash
@@ -196,6 +200,8 @@ def concat(parts: list[FeatureTable]) -> FeatureTable:
         w_ptr=ptr("w_ptr"),
         w_ids=w_ids,
         w_counts=cat("w_counts", np.int32),
+        lead_ptr=ptr("lead_ptr"),
+        lead_ids=np.concatenate(leads) if leads else np.zeros(0, np.int32),
         headlines=headlines,
         slots=[None] * count,
     )
