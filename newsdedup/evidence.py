@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import unique_first_counts
 from .match.measures import csr_cosines
 from .model import Article
 from .sketch import FeatureTable, is_term, tokens
-from .sketch.csr import pointers, row_positions
+from .sketch.csr import owners, pointers, row_positions
 from .tuning import TUNING
 
 
@@ -125,16 +126,28 @@ def article_vectors(
     term_id = {t: i for i, t in enumerate(table.vocab) if is_term(t)}
     # each lead (the body's first terms) as the features were built; headlines tokenised here
     # (the table holds only a headline given in the header)
-    lead = table.lead_ids.tolist()
-    ptr = table.lead_ptr.tolist()
-    leads = [lead[ptr[i] : ptr[i + 1]] for i in range(n)]
     heads = [_term_ids(art.headline.value or "", term_id) for art in articles]
-    lp, li, lc = _count_rows(leads)
+    lp, li, lc = _count_csr(table.lead_ptr, table.lead_ids)
     hp, hi, hc = _count_rows(heads)
     # a lead or headline term the full texts never saw (a lead headline's words are in the
     # body) weighs as a term in one article
     idf_ext = np.r_[idf, float(idf.max(initial=1.0))]
     return ArticleVectors(full, _weigh(lp, li, lc, idf_ext), _weigh(hp, hi, hc, idf_ext))
+
+
+def _count_csr(ptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_count_rows` of CSR rows (``ids[ptr[i]:ptr[i + 1]]``), the same arrays, without
+    a Python int per entry."""
+    flat = ids.astype(np.int64)
+    rows = len(ptr) - 1
+    if not len(flat):
+        return pointers(np.zeros(rows, np.int64)), flat, flat
+    span = int(flat.max()) + 1
+    keys, first, counts = unique_first_counts(owners(ptr) * span + flat)
+    order = np.lexsort((first, keys // span))
+    keys, counts = keys[order], counts[order]
+    at = np.searchsorted(keys // span, np.arange(rows + 1)).astype(np.int64)
+    return at, keys % span, counts
 
 
 def _term_ids(text: str, term_id: dict[str, int]) -> list[int]:

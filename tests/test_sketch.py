@@ -129,3 +129,20 @@ def test_leads_are_each_bodys_first_terms_across_ranges() -> None:
         got = table.lead_ids[table.lead_ptr[i] : table.lead_ptr[i + 1]].tolist()
         assert [table.vocab[t] for t in got] == want, body
     assert table.vocab_hash.tolist() == [token_hash(t) for t in table.vocab]
+
+
+def test_lead_counts_from_columns_equal_counts_from_lists() -> None:
+    """The evidence's lead rows are counted from the table's columns: the same arrays as
+    counting Python lists of the same ids (empty rows, repeats, first-seen order)."""
+    from newsdedup.evidence import _count_csr, _count_rows
+    from newsdedup.sketch.csr import pointers
+
+    rng = random.Random(5)
+    drawn = [
+        [[rng.randrange(30) for _ in range(rng.randrange(6))] for _ in range(50)] for _ in range(5)
+    ]
+    for rows in [[[]], [[], []], [[3, 3, 1], [], [7, 1, 7, 7, 0]], *drawn]:
+        ptr = pointers(np.array([len(r) for r in rows], dtype=np.int64))
+        ids = np.array([t for r in rows for t in r], dtype=np.int32)
+        for got, want in zip(_count_csr(ptr, ids), _count_rows(rows), strict=True):
+            assert got.tolist() == want.tolist() and got.dtype == want.dtype
