@@ -182,15 +182,23 @@ def _dev_ino(st: os.stat_result) -> tuple[int, int]:
 def _walk(
     folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
 ) -> Iterator[Found | Skipped | PassedOver]:
-    """Depth-first, entries in byte order, without recursion (folders may nest deeply)."""
-    # the stack holds (entry path, its ancestors' device/inode pairs), next item on top
-    stack: list[tuple[str, frozenset[tuple[int, int]], bool]] = [
-        (folder, frozenset(ancestors), True)
-    ]
+    """Depth-first, entries in byte order, without recursion (folders may nest deeply).
+
+    One ``scandir`` a folder and no system call a plain file: the entry's type says file or
+    folder (a folder is stat-ed for its device and inode, the loop check), and a file's real
+    path is its folder's real path and its name (the folder's is resolved once; only a link
+    followed with -L is resolved again), its path below the root the folder's and its name."""
+    # the stack holds (entry path, its path below the root, its real path, its ancestors'
+    # device/inode pairs, what it is), next item on top
+    stack: list[tuple[str, str, str, frozenset[tuple[int, int]], int]] = [
+        (folder, os.path.relpath(folder, root), os.path.realpath(folder), frozenset(ancestors),
+         _DIR)
+    ]  # fmt: skip
+    follow = settings.follow_symlinks
     while stack:
-        path, above, is_dir = stack.pop()
-        if not is_dir:
-            yield from _file(path, root, settings, seen)
+        path, rel, real, above, kind = stack.pop()
+        if kind != _DIR:
+            yield from _file(path, root, rel, real, kind == _LINK, settings, seen)
             continue
         try:
             with os.scandir(path) as it:
@@ -198,48 +206,64 @@ def _walk(
         except OSError as exc:
             yield Skipped(display_path(path), os_reason(exc))
             continue
-        children: list[tuple[str, frozenset[tuple[int, int]], bool]] = []
+        children: list[tuple[str, str, str, frozenset[tuple[int, int]], int]] = []
         for entry in entries:
-            full = entry.path
+            full, name = entry.path, entry.name
+            sub = name if rel == "." else os.path.join(rel, name)
             try:
-                if entry.is_symlink() and not settings.follow_symlinks:
-                    if not entry.is_dir(follow_symlinks=True) and not entry.is_file(
-                        follow_symlinks=True
-                    ):
-                        children.append((full, above, False))  # reported as broken below
-                    continue  # links are followed only with -L
-                st = entry.stat(follow_symlinks=True)
+                if entry.is_symlink():
+                    if not follow:
+                        if not entry.is_dir(follow_symlinks=True) and not entry.is_file(
+                            follow_symlinks=True
+                        ):
+                            # reported as broken below (or read, if it points at a FIFO)
+                            children.append((full, sub, "", above, _LINK))
+                        continue  # links are followed only with -L
+                    st = entry.stat(follow_symlinks=True)
+                    if stat.S_ISDIR(st.st_mode):
+                        key = _dev_ino(st)
+                        if key in above:
+                            yield Skipped(display_path(full), "symbolic link loop")
+                            continue
+                        children.append((full, sub, os.path.realpath(full), above | {key}, _DIR))
+                    elif stat.S_ISREG(st.st_mode):
+                        children.append((full, sub, os.path.realpath(full), above, _FILE))
+                elif entry.is_dir(follow_symlinks=False):
+                    key = _dev_ino(entry.stat(follow_symlinks=False))
+                    if key in above:  # a bind mount of a folder above it
+                        yield Skipped(display_path(full), "symbolic link loop")
+                        continue
+                    children.append((full, sub, os.path.join(real, name), above | {key}, _DIR))
+                elif entry.is_file(follow_symlinks=False):
+                    children.append((full, sub, os.path.join(real, name), above, _FILE))
+                # sockets, fifos and devices inside folders are not articles
             except OSError as exc:
                 yield Skipped(display_path(full), os_reason(exc))
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                key = _dev_ino(st)
-                if key in above:
-                    yield Skipped(display_path(full), "symbolic link loop")
-                    continue
-                children.append((full, above | {key}, True))
-            elif stat.S_ISREG(st.st_mode):
-                children.append((full, above, False))
-            # sockets, fifos and devices inside folders are not articles
         stack.extend(reversed(children))
 
 
+#: what a walked entry is: a folder, a regular file, or a link that is not followed (without
+#: -L) and points at neither (a broken link, or a FIFO's)
+_DIR, _FILE, _LINK = 0, 1, 2
+
+
 def _file(
-    path: str, root: str, settings: Settings, seen: set[str]
+    path: str, root: str, rel: str, real: str, link: bool, settings: Settings, seen: set[str]
 ) -> Iterator[Found | Skipped | PassedOver]:
-    if not os.path.exists(path):
+    """A walked file: ``rel`` its path below the root, ``real`` its real path ("" for a link
+    not followed, resolved here if it is read)."""
+    if link and not os.path.exists(path):
         yield Skipped(
             display_path(path), "broken symbolic link" if os.path.islink(path) else "no such file"
         )
         return
-    rel = os.path.relpath(path, root)
     if settings.globs and not wanted(rel, settings.globs):
         return
     chosen = settings.types == "all" or any(not g.startswith("!") for g in settings.globs)
     if not chosen and not is_article_name(os.path.basename(path)):
         yield PassedOver(display_path(path))  # an include --glob chooses files by itself
         return
-    real = os.path.realpath(path)
+    real = real or os.path.realpath(path)
     if real in seen:
         return
     seen.add(real)
