@@ -884,7 +884,11 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _ASCII_NOT_WORD = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
 
 
-def _para_key(p: str) -> str:
+#: … and byte 1 kept: it joins an article's paragraphs, to be cut apart after one translation
+_ASCII_NOT_WORD_SEP = _ASCII_NOT_WORD[:1] + b"\x01" + _ASCII_NOT_WORD[2:]
+
+
+def _para_key(p: str) -> bytes:
     """A paragraph's identity for the repetition rule: its words in lower case (punctuation and
     spacing ignored), hashed to 64 bits (a collision among one outlet's paragraphs is unlikely
     below billions of them)."""
@@ -893,7 +897,17 @@ def _para_key(p: str) -> str:
         norm = b" ".join(low.encode("ascii").translate(_ASCII_NOT_WORD).split())
     else:
         norm = _NOT_WORD.sub(" ", low).strip().encode("utf-8")
-    return hashlib.blake2b(norm, digest_size=8).hexdigest()
+    return hashlib.blake2b(norm, digest_size=8).digest()
+
+
+def _para_keys(body: list[str]) -> list[bytes]:
+    """:func:`_para_key` of each paragraph, an ASCII article's in one pass: its paragraphs
+    joined by byte 1 (which no paragraph holds: checked), lowered and translated at once."""
+    blob = "\x01".join(body)
+    if not blob.isascii() or blob.count("\x01") != len(body) - 1:
+        return [_para_key(p) for p in body]
+    parts = blob.lower().encode("ascii").translate(_ASCII_NOT_WORD_SEP).split(b"\x01")
+    return [hashlib.blake2b(b" ".join(x.split()), digest_size=8).digest() for x in parts]
 
 
 #: a saved page's site furniture shows in two pages already: two different articles of one
@@ -919,14 +933,14 @@ PAGE_SAME_SHARE = 0.5
 
 
 def _page_pairs(
-    group: list[Article], keys: list[list[str]], sets: list[set[str]]
+    group: list[Article], keys: list[list[bytes]], sets: list[set[bytes]]
 ) -> Callable[[int, int], bool]:
     """``same(x, y)``: do pages x and y of one site share half the shorter's words (see
     PAGE_SAME_SHARE), remembered per pair. Pages share all their chrome lines at once, so "they
     share some other paragraph" cannot tell chrome from a story's copies; the amount can."""
-    words: list[dict[str, int]] = []
+    words: list[dict[bytes, int]] = []
     for a, ks in zip(group, keys, strict=True):
-        w: dict[str, int] = {}
+        w: dict[bytes, int] = {}
         for p, k in zip(a.body, ks, strict=True):
             w.setdefault(k, _words(p))
         words.append(w)
@@ -957,9 +971,9 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         least = PAGE_MIN_COUNT if pages else min_count
         if len(group) < least:
             continue
-        keys = [[_para_key(p) for p in a.body] for a in group]
+        keys = [_para_keys(a.body) for a in group]
         sets = [set(ks) for ks in keys]
-        where: dict[str, list[int]] = defaultdict(list)
+        where: dict[bytes, list[int]] = defaultdict(list)
         for idx, distinct in enumerate(sets):
             for k in distinct:
                 where[k].append(idx)
@@ -967,8 +981,10 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         # one in a hundred of a large outlet's: the bar grows with the outlet, so a line that a
         # handful of its many stories share by chance is not taken for furniture
         need = max(least, len(group) // 100)
-        boiler: set[str] = set()
-        same_story = _page_pairs(group, keys, sets)
+        boiler: set[bytes] = set()
+        # the pages' word counts are needed only for a site's pages (wire and newspaper copy
+        # is told by what else its articles share, below)
+        same_story = _page_pairs(group, keys, sets) if pages else None
         for k, docs in where.items():
             if len(docs) < need:
                 continue
@@ -981,7 +997,7 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
                 continue
             # fifty of the articles (1,225 pairs) tell repeated furniture from a story's copies
             # as well as all of them would, at a bounded cost
-            if pages:
+            if same_story is not None:
                 sample_docs = docs[:50]
                 n = len(sample_docs)
                 shared = sum(
