@@ -721,8 +721,10 @@ def to_paragraphs(text: str) -> list[str]:
     rule line, or, in hard-wrapped text, a line much shorter than the wrap width or a next line
     that is indented. Text whose lines are long (one paragraph per line) keeps each line.
     """
-    lines = [ln.rstrip() for ln in text.replace("\t", " ").split("\n")]
-    lengths = sorted([len(ln) for ln in lines if ln])  # rstripped: blank lines are empty
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    lines = [ln.rstrip() for ln in text.split("\n")]  # a blank line is empty
+    lengths = sorted([len(ln) for ln in lines if ln])
     if not lengths:
         return []
     # the wrap width: the 90th percentile of line lengths (headers and short last lines of
@@ -732,43 +734,73 @@ def to_paragraphs(text: str) -> list[str]:
     # three of them, and two in five of them filled to three quarters of the width or more
     full = len(lengths) - bisect.bisect_left(lengths, 0.75 * width)
     wrapped = width <= 100 and len(lengths) >= 3 and full >= 0.4 * len(lengths)
+    if not wrapped:
+        return _line_paragraphs(lines)
     # a line shorter than this ends its paragraph in hard-wrapped text (the last line of a
     # paragraph; a wrapped line is rarely cut below three fifths of the width)
     short = 0.6 * width
     paragraphs: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            para = " ".join(" ".join(current).split())  # white space runs as one space
-            if para:
-                paragraphs.append(para)
-            current.clear()
-
+    current: list[str] = []  # the lines of the paragraph being read, stripped
     for line in lines:
-        stripped = line.lstrip()  # the line is rstripped already
-        if not stripped:
-            flush()
+        if not line:
+            if current:
+                _flush(current, paragraphs)
+                current = []
             continue
+        stripped = line.lstrip() if line[0].isspace() else line
+        # a line indented by two spaces or more starts a paragraph
+        if current and line[0] == " " and len(line) - len(stripped) >= 2:
+            _flush(current, paragraphs)
+            current = []
         first = stripped[0]
         if first in _RULE_CHARS and _RULE.match(line):
-            flush()
+            if current:
+                _flush(current, paragraphs)
+                current = []
             continue
         if first.isdigit() and _STANDALONE.match(line):  # both its forms open with a digit
-            flush()
-            current.append(stripped)
-            flush()
+            if current:
+                _flush(current, paragraphs)
+            paragraphs.append(" ".join(stripped.split()))
+            current = []
             continue
-        ends_para = line[-1] == "<"
-        if ends_para:
-            line = line[:-1]
-            stripped = line.strip()
-        if wrapped and current and line[:1] == " " and len(line) - len(line.lstrip()) >= 2:
-            flush()
-        current.append(stripped)
-        if ends_para or not wrapped or len(line) < short:
-            flush()
-    flush()
+        if line[-1] == "<":
+            current.append(line[:-1].strip())
+            _flush(current, paragraphs)
+            current = []
+        elif len(line) < short:
+            current.append(stripped)
+            _flush(current, paragraphs)
+            current = []
+        else:
+            current.append(stripped)
+    if current:
+        _flush(current, paragraphs)
+    return paragraphs
+
+
+def _flush(lines: list[str], paragraphs: list[str]) -> None:
+    """The lines of one paragraph joined, white space runs as one space (none if it is empty)."""
+    para = " ".join(" ".join(lines).split())
+    if para:
+        paragraphs.append(para)
+
+
+def _line_paragraphs(lines: list[str]) -> list[str]:
+    """A paragraph a line (text that is not hard-wrapped): rule lines dropped, PA's ``<``
+    mark taken off (but a timestamp's or slug's), white space runs as one space."""
+    paragraphs: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        first = line.lstrip()[0]
+        if first in _RULE_CHARS and _RULE.match(line):
+            continue
+        if line[-1] == "<" and not (first.isdigit() and _STANDALONE.match(line)):
+            line = line[:-1]  # a header line of its own keeps it
+        para = " ".join(line.split())
+        if para:
+            paragraphs.append(para)
     return paragraphs
 
 

@@ -664,11 +664,6 @@ def _scoped(rx: re.Pattern[str]) -> str:
     return f"(?i:{rx.pattern})" if rx.flags & re.IGNORECASE else f"(?:{rx.pattern})"
 
 
-def _any_of(words: Iterable[str]) -> re.Pattern[str]:
-    """One search for all ``words`` at once, on text from :func:`_folded`."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
-
-
 @functools.cache
 def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
     """The anchored rules at ``indices`` as one alternation (a named group ``r<index>`` each):
@@ -680,7 +675,7 @@ def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
 
 #: any word a prompt's first mark or an appeal's ask needs: a paragraph with none of them (most
 #: story text) is neither, and is only looked at by the anchored rules
-_ASKS = _any_of([w for *_, words in _PROMPTS for w in words] + list(_APPEAL_WORDS))
+_ASKS = tuple(sorted({w for *_, words in _PROMPTS for w in words} | set(_APPEAL_WORDS)))
 #: any word an anchored rule needs; without one, only the rules that need none are tried
 _GUARD_WORDS = tuple(w for *_, words in _BOILERPLATE_RULES for w in words)
 _UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not words)
@@ -692,7 +687,8 @@ def boilerplate_kind(paragraph: str) -> str | None:
     if len(p) > 600:  # the longest rule (a copyright notice) reaches 400 characters, an appeal
         return None  # a few sentences; a paragraph beyond 600 is story
     low = _folded(p)
-    asks = _ASKS.search(low) is not None
+    # a substring test a word (C loops, no pattern): a third faster than one alternation
+    asks = any(map(low.__contains__, _ASKS))
     if asks and len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
         for kind, first, second, words in _PROMPTS:
             if any(w in low for w in words) and first.search(p) and second.search(p):
@@ -702,10 +698,17 @@ def boilerplate_kind(paragraph: str) -> str | None:
     if not p.isascii() and _CYRILLIC.search(p) and len(_MIXED_SCRIPT.findall(p)) >= 3:
         return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
-    if asks and _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
+    # ("you" in the folded text first: no pattern search for the story that has no "you")
+    if (
+        asks
+        and "you" in low
+        and _APPEAL_YOU.search(p)
+        and _APPEAL_ASK.search(p)
+        and _APPEAL_US.search(p)
+    ):
         return "donation"
     indices = _UNGUARDED
-    if any(w in low for w in _GUARD_WORDS):
+    if any(map(low.__contains__, _GUARD_WORDS)):
         indices = tuple(
             i
             for i, (*_, words) in enumerate(_BOILERPLATE_RULES)
