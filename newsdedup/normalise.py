@@ -37,7 +37,6 @@ AGENCIES: dict[str, str] = {
     "bernama": "Bernama", "pti": "PTI", "press trust of india": "PTI", "ians": "IANS",
 }  # fmt: skip
 _AGENCY_ALT = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
-_AGENCY_NAME = re.compile(rf"(?i)^(?:{_AGENCY_ALT})$")
 
 
 def agency_name(text: str) -> str | None:
@@ -303,15 +302,16 @@ def parse(doc: Document, settings: Settings) -> Article:
                 body.pop(0)
 
     # --- trailing block: signatures, appeals, sign-offs, credits
-    body, removed_tail, sig_outlet = _strip_tail(body, header)
+    body, removed_tail, sig_outlet, plain = _strip_tail(body, header)
     art.removed.extend(removed_tail)
     if sig_outlet:
         header.setdefault("outlet", Field(sig_outlet, "signature", f"A message from {sig_outlet}"))
 
-    # --- boilerplate anywhere
+    # --- boilerplate anywhere (``plain``, a paragraph the tail's search found not to be, is
+    # not looked at again)
     kept: list[str] = []
     for p in body:
-        kind = boilerplate_kind(p)
+        kind = None if p == plain else boilerplate_kind(p)
         if kind:
             art.removed.append(Removed(kind, p))
         else:
@@ -525,9 +525,12 @@ def _plausible_place(place: str) -> bool:
 
 def _strip_tail(
     body: list[str], header: dict[str, Field]
-) -> tuple[list[str], list[Removed], str | None]:
+) -> tuple[list[str], list[Removed], str | None, str | None]:
+    """The body without its trailing block, what was removed, the outlet a signature names,
+    and the last paragraph the search stopped at (it is no boilerplate), if any."""
     removed: list[Removed] = []
     outlet: str | None = None
+    plain: str | None = None
     # a signature ("A Message from X:") in the last part of the text starts a block to drop; in
     # the first half it is the story quoting one (an appeal follows the story, it never leads)
     start = max(1, int(len(body) * 0.5))
@@ -555,6 +558,7 @@ def _strip_tail(
             )
             body = body[:-1]
             continue
+        plain = last
         tail_at = max(0, len(last) - 120)  # a credit is in the last few words: never scan it all
         # the pattern ends in an agency's name (its last character a letter), then an optional
         # ")" and white space: text ending otherwise ("… said.") is not searched
@@ -578,7 +582,7 @@ def _strip_tail(
                 removed.append(Removed("credit", m.group(0).strip()))
                 body[-1] = last[: m.start()].rstrip()
         break
-    return body, removed, outlet
+    return body, removed, outlet, plain
 
 
 _APPEAL_ASK = re.compile(
