@@ -723,8 +723,8 @@ def to_paragraphs(text: str) -> list[str]:
     """
     if "\t" in text:
         text = text.replace("\t", " ")
-    lines = [ln.rstrip() for ln in text.split("\n")]  # a blank line is empty
-    lengths = sorted([len(ln) for ln in lines if ln])
+    lines = list(map(str.rstrip, text.split("\n")))  # a blank line is empty
+    lengths = sorted(map(len, filter(None, lines)))
     if not lengths:
         return []
     # the wrap width: the 90th percentile of line lengths (headers and short last lines of
