@@ -8,7 +8,6 @@ ambiguous, carrying both readings, to be settled by the outlet's other files or 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from dataclasses import dataclass
 
@@ -185,6 +184,8 @@ _RFC2822_HINT = re.compile(
 def _parse_rfc2822(text: str) -> DateHit | None:
     if not _RFC2822_HINT.match(text):
         return None
+    import email.utils  # only for a date that looks like one: most runs meet none
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

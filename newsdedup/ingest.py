@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import fnmatch
+import functools
 import hashlib
 import html
 import io
@@ -16,7 +17,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -182,15 +183,23 @@ def _dev_ino(st: os.stat_result) -> tuple[int, int]:
 def _walk(
     folder: str, root: str, settings: Settings, ancestors: set[tuple[int, int]], seen: set[str]
 ) -> Iterator[Found | Skipped | PassedOver]:
-    """Depth-first, entries in byte order, without recursion (folders may nest deeply)."""
-    # the stack holds (entry path, its ancestors' device/inode pairs), next item on top
-    stack: list[tuple[str, frozenset[tuple[int, int]], bool]] = [
-        (folder, frozenset(ancestors), True)
-    ]
+    """Depth-first, entries in byte order, without recursion (folders may nest deeply).
+
+    One ``scandir`` a folder and no system call a plain file: the entry's type says file or
+    folder (a folder is stat-ed for its device and inode, the loop check), and a file's real
+    path is its folder's real path and its name (the folder's is resolved once; only a link
+    followed with -L is resolved again), its path below the root the folder's and its name."""
+    # the stack holds (entry path, its path below the root, its real path, its ancestors'
+    # device/inode pairs, what it is), next item on top
+    stack: list[tuple[str, str, str, frozenset[tuple[int, int]], int]] = [
+        (folder, os.path.relpath(folder, root), os.path.realpath(folder), frozenset(ancestors),
+         _DIR)
+    ]  # fmt: skip
+    follow = settings.follow_symlinks
     while stack:
-        path, above, is_dir = stack.pop()
-        if not is_dir:
-            yield from _file(path, root, settings, seen)
+        path, rel, real, above, kind = stack.pop()
+        if kind != _DIR:
+            yield from _file(path, root, rel, real, kind == _LINK, settings, seen)
             continue
         try:
             with os.scandir(path) as it:
@@ -198,48 +207,64 @@ def _walk(
         except OSError as exc:
             yield Skipped(display_path(path), os_reason(exc))
             continue
-        children: list[tuple[str, frozenset[tuple[int, int]], bool]] = []
+        children: list[tuple[str, str, str, frozenset[tuple[int, int]], int]] = []
         for entry in entries:
-            full = entry.path
+            full, name = entry.path, entry.name
+            sub = name if rel == "." else os.path.join(rel, name)
             try:
-                if entry.is_symlink() and not settings.follow_symlinks:
-                    if not entry.is_dir(follow_symlinks=True) and not entry.is_file(
-                        follow_symlinks=True
-                    ):
-                        children.append((full, above, False))  # reported as broken below
-                    continue  # links are followed only with -L
-                st = entry.stat(follow_symlinks=True)
+                if entry.is_symlink():
+                    if not follow:
+                        if not entry.is_dir(follow_symlinks=True) and not entry.is_file(
+                            follow_symlinks=True
+                        ):
+                            # reported as broken below (or read, if it points at a FIFO)
+                            children.append((full, sub, "", above, _LINK))
+                        continue  # links are followed only with -L
+                    st = entry.stat(follow_symlinks=True)
+                    if stat.S_ISDIR(st.st_mode):
+                        key = _dev_ino(st)
+                        if key in above:
+                            yield Skipped(display_path(full), "symbolic link loop")
+                            continue
+                        children.append((full, sub, os.path.realpath(full), above | {key}, _DIR))
+                    elif stat.S_ISREG(st.st_mode):
+                        children.append((full, sub, os.path.realpath(full), above, _FILE))
+                elif entry.is_dir(follow_symlinks=False):
+                    key = _dev_ino(entry.stat(follow_symlinks=False))
+                    if key in above:  # a bind mount of a folder above it
+                        yield Skipped(display_path(full), "symbolic link loop")
+                        continue
+                    children.append((full, sub, os.path.join(real, name), above | {key}, _DIR))
+                elif entry.is_file(follow_symlinks=False):
+                    children.append((full, sub, os.path.join(real, name), above, _FILE))
+                # sockets, fifos and devices inside folders are not articles
             except OSError as exc:
                 yield Skipped(display_path(full), os_reason(exc))
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                key = _dev_ino(st)
-                if key in above:
-                    yield Skipped(display_path(full), "symbolic link loop")
-                    continue
-                children.append((full, above | {key}, True))
-            elif stat.S_ISREG(st.st_mode):
-                children.append((full, above, False))
-            # sockets, fifos and devices inside folders are not articles
         stack.extend(reversed(children))
 
 
+#: what a walked entry is: a folder, a regular file, or a link that is not followed (without
+#: -L) and points at neither (a broken link, or a FIFO's)
+_DIR, _FILE, _LINK = 0, 1, 2
+
+
 def _file(
-    path: str, root: str, settings: Settings, seen: set[str]
+    path: str, root: str, rel: str, real: str, link: bool, settings: Settings, seen: set[str]
 ) -> Iterator[Found | Skipped | PassedOver]:
-    if not os.path.exists(path):
+    """A walked file: ``rel`` its path below the root, ``real`` its real path ("" for a link
+    not followed, resolved here if it is read)."""
+    if link and not os.path.exists(path):
         yield Skipped(
             display_path(path), "broken symbolic link" if os.path.islink(path) else "no such file"
         )
         return
-    rel = os.path.relpath(path, root)
     if settings.globs and not wanted(rel, settings.globs):
         return
     chosen = settings.types == "all" or any(not g.startswith("!") for g in settings.globs)
     if not chosen and not is_article_name(os.path.basename(path)):
         yield PassedOver(display_path(path))  # an include --glob chooses files by itself
         return
-    real = os.path.realpath(path)
+    real = real or os.path.realpath(path)
     if real in seen:
         return
     seen.add(real)
@@ -289,6 +314,8 @@ _MAGIC = {
     b"\xfd7zXZ": "xz archive",
     b"\x7fELF": "executable",
 }
+
+_MAGIC_PREFIXES = tuple(_MAGIC)
 
 
 #: why a path that was a regular file when found is not read
@@ -354,9 +381,7 @@ def read_inputs(found: Found, settings: Settings) -> list[Document | Skipped]:
     """One file's documents: one for a text file or a saved page, one per record for a
     container (a scraper export, a web archive), with a Skipped for each record or file that
     cannot be used, in file order. Never raises."""
-    from .web import container_kind
-
-    kind = container_kind(found.rel)
+    kind = _web_tests()[0](found.rel)
     try:
         if kind is None:
             return [read_document(found, settings)]
@@ -381,9 +406,10 @@ def document_from_bytes(
     """Decode ``data`` and cut it into paragraphs. Raises :class:`InputError` if it is no text."""
     if not data:
         raise InputError(path, "empty file")
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError(path, f"binary file ({kind}), not text")
+    if data.startswith(_MAGIC_PREFIXES):  # one test for all of them (text has none)
+        for magic, kind in _MAGIC.items():
+            if data.startswith(magic):
+                raise InputError(path, f"binary file ({kind}), not text")
     text, encoding, note = decode(data)
     if text is None:
         raise InputError(path, f"binary file ({note}), not text")
@@ -427,6 +453,17 @@ _UTF8_MULTIBYTE = re.compile(
 )
 
 
+#: byte-order marks and their codecs, the longer first (UTF-32 LE's starts with UTF-16 LE's)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+
+
 def decode(data: bytes) -> tuple[str | None, str, str]:
     """Decode bytes to text. Returns ``(text, encoding, note)``; text is None for binary data.
 
@@ -434,17 +471,11 @@ def decode(data: bytes) -> tuple[str | None, str, str]:
     with stray single-byte characters (mixed files: those bytes are read as cp1252); cp1252 for
     text with few non-ASCII bytes (Western news copy); otherwise charset-normalizer's guess.
     """
-    boms = (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    )
-    for bom, enc in boms:
-        if data.startswith(bom):
-            text = data.decode(enc, errors="replace")
-            return clean_controls(text), enc, "byte-order mark"
+    if data.startswith(_BOM_PREFIXES):  # one test for all of them first (most text has none)
+        for bom, enc in _BOMS:
+            if data.startswith(bom):
+                text = data.decode(enc, errors="replace")
+                return clean_controls(text), enc, "byte-order mark"
     # the first 4 KB show UTF-16's NUL bytes or a binary format's control bytes as well as the
     # whole file would, without a pass over megabytes
     sample = data[:4096]
@@ -581,10 +612,19 @@ def clean_controls(text: str) -> str:
 # markup
 
 
-def _looks_like_html(text: str) -> bool:
-    from .web import looks_like_html
+@functools.cache
+def _web_tests() -> tuple[Callable[[str], str | None], Callable[[str], bool]]:
+    """:func:`newsdedup.web.container_kind` and :func:`~newsdedup.web.looks_like_html`, asked
+    of every file: the web module is imported on the first (not with this module), and an
+    import statement in the function that calls them would cost a few microseconds a file
+    (reuters-dev: 0.08 s)."""
+    from .web import container_kind, looks_like_html
 
-    return looks_like_html(text)
+    return container_kind, looks_like_html
+
+
+def _looks_like_html(text: str) -> bool:
+    return _web_tests()[1](text)
 
 
 _HTML_TAGS = (
@@ -697,8 +737,10 @@ def to_paragraphs(text: str) -> list[str]:
     rule line, or, in hard-wrapped text, a line much shorter than the wrap width or a next line
     that is indented. Text whose lines are long (one paragraph per line) keeps each line.
     """
-    lines = [ln.rstrip() for ln in text.replace("\t", " ").split("\n")]
-    lengths = sorted([len(ln) for ln in lines if ln])  # rstripped: blank lines are empty
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    lines = list(map(str.rstrip, text.split("\n")))  # a blank line is empty
+    lengths = sorted(map(len, filter(None, lines)))
     if not lengths:
         return []
     # the wrap width: the 90th percentile of line lengths (headers and short last lines of
@@ -708,43 +750,73 @@ def to_paragraphs(text: str) -> list[str]:
     # three of them, and two in five of them filled to three quarters of the width or more
     full = len(lengths) - bisect.bisect_left(lengths, 0.75 * width)
     wrapped = width <= 100 and len(lengths) >= 3 and full >= 0.4 * len(lengths)
+    if not wrapped:
+        return _line_paragraphs(lines)
     # a line shorter than this ends its paragraph in hard-wrapped text (the last line of a
     # paragraph; a wrapped line is rarely cut below three fifths of the width)
     short = 0.6 * width
     paragraphs: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            para = " ".join(" ".join(current).split())  # white space runs as one space
-            if para:
-                paragraphs.append(para)
-            current.clear()
-
+    current: list[str] = []  # the lines of the paragraph being read, stripped
     for line in lines:
-        stripped = line.lstrip()  # the line is rstripped already
-        if not stripped:
-            flush()
+        if not line:
+            if current:
+                _flush(current, paragraphs)
+                current = []
             continue
+        stripped = line.lstrip() if line[0].isspace() else line
+        # a line indented by two spaces or more starts a paragraph
+        if current and line[0] == " " and len(line) - len(stripped) >= 2:
+            _flush(current, paragraphs)
+            current = []
         first = stripped[0]
         if first in _RULE_CHARS and _RULE.match(line):
-            flush()
+            if current:
+                _flush(current, paragraphs)
+                current = []
             continue
         if first.isdigit() and _STANDALONE.match(line):  # both its forms open with a digit
-            flush()
-            current.append(stripped)
-            flush()
+            if current:
+                _flush(current, paragraphs)
+            paragraphs.append(" ".join(stripped.split()))
+            current = []
             continue
-        ends_para = line[-1] == "<"
-        if ends_para:
-            line = line[:-1]
-            stripped = line.strip()
-        if wrapped and current and line[:1] == " " and len(line) - len(line.lstrip()) >= 2:
-            flush()
-        current.append(stripped)
-        if ends_para or not wrapped or len(line) < short:
-            flush()
-    flush()
+        if line[-1] == "<":
+            current.append(line[:-1].strip())
+            _flush(current, paragraphs)
+            current = []
+        elif len(line) < short:
+            current.append(stripped)
+            _flush(current, paragraphs)
+            current = []
+        else:
+            current.append(stripped)
+    if current:
+        _flush(current, paragraphs)
+    return paragraphs
+
+
+def _flush(lines: list[str], paragraphs: list[str]) -> None:
+    """The lines of one paragraph joined, white space runs as one space (none if it is empty)."""
+    para = " ".join(" ".join(lines).split())
+    if para:
+        paragraphs.append(para)
+
+
+def _line_paragraphs(lines: list[str]) -> list[str]:
+    """A paragraph a line (text that is not hard-wrapped): rule lines dropped, PA's ``<``
+    mark taken off (but a timestamp's or slug's), white space runs as one space."""
+    paragraphs: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        first = line.lstrip()[0]
+        if first in _RULE_CHARS and _RULE.match(line):
+            continue
+        if line[-1] == "<" and not (first.isdigit() and _STANDALONE.match(line)):
+            line = line[:-1]  # a header line of its own keeps it
+        para = " ".join(line.split())
+        if para:
+            paragraphs.append(para)
     return paragraphs
 
 

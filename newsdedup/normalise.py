@@ -37,7 +37,6 @@ AGENCIES: dict[str, str] = {
     "bernama": "Bernama", "pti": "PTI", "press trust of india": "PTI", "ians": "IANS",
 }  # fmt: skip
 _AGENCY_ALT = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
-_AGENCY_NAME = re.compile(rf"(?i)^(?:{_AGENCY_ALT})$")
 
 
 def agency_name(text: str) -> str | None:
@@ -303,15 +302,16 @@ def parse(doc: Document, settings: Settings) -> Article:
                 body.pop(0)
 
     # --- trailing block: signatures, appeals, sign-offs, credits
-    body, removed_tail, sig_outlet = _strip_tail(body, header)
+    body, removed_tail, sig_outlet, plain = _strip_tail(body, header)
     art.removed.extend(removed_tail)
     if sig_outlet:
         header.setdefault("outlet", Field(sig_outlet, "signature", f"A message from {sig_outlet}"))
 
-    # --- boilerplate anywhere
+    # --- boilerplate anywhere (``plain``, a paragraph the tail's search found not to be, is
+    # not looked at again)
     kept: list[str] = []
     for p in body:
-        kind = boilerplate_kind(p)
+        kind = None if p == plain else boilerplate_kind(p)
         if kind:
             art.removed.append(Removed(kind, p))
         else:
@@ -525,9 +525,12 @@ def _plausible_place(place: str) -> bool:
 
 def _strip_tail(
     body: list[str], header: dict[str, Field]
-) -> tuple[list[str], list[Removed], str | None]:
+) -> tuple[list[str], list[Removed], str | None, str | None]:
+    """The body without its trailing block, what was removed, the outlet a signature names,
+    and the last paragraph the search stopped at (it is no boilerplate), if any."""
     removed: list[Removed] = []
     outlet: str | None = None
+    plain: str | None = None
     # a signature ("A Message from X:") in the last part of the text starts a block to drop; in
     # the first half it is the story quoting one (an appeal follows the story, it never leads)
     start = max(1, int(len(body) * 0.5))
@@ -555,6 +558,7 @@ def _strip_tail(
             )
             body = body[:-1]
             continue
+        plain = last
         tail_at = max(0, len(last) - 120)  # a credit is in the last few words: never scan it all
         # the pattern ends in an agency's name (its last character a letter), then an optional
         # ")" and white space: text ending otherwise ("… said.") is not searched
@@ -578,7 +582,7 @@ def _strip_tail(
                 removed.append(Removed("credit", m.group(0).strip()))
                 body[-1] = last[: m.start()].rstrip()
         break
-    return body, removed, outlet
+    return body, removed, outlet, plain
 
 
 _APPEAL_ASK = re.compile(
@@ -664,11 +668,6 @@ def _scoped(rx: re.Pattern[str]) -> str:
     return f"(?i:{rx.pattern})" if rx.flags & re.IGNORECASE else f"(?:{rx.pattern})"
 
 
-def _any_of(words: Iterable[str]) -> re.Pattern[str]:
-    """One search for all ``words`` at once, on text from :func:`_folded`."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
-
-
 @functools.cache
 def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
     """The anchored rules at ``indices`` as one alternation (a named group ``r<index>`` each):
@@ -680,7 +679,7 @@ def _rules(indices: tuple[int, ...]) -> re.Pattern[str]:
 
 #: any word a prompt's first mark or an appeal's ask needs: a paragraph with none of them (most
 #: story text) is neither, and is only looked at by the anchored rules
-_ASKS = _any_of([w for *_, words in _PROMPTS for w in words] + list(_APPEAL_WORDS))
+_ASKS = tuple(sorted({w for *_, words in _PROMPTS for w in words} | set(_APPEAL_WORDS)))
 #: any word an anchored rule needs; without one, only the rules that need none are tried
 _GUARD_WORDS = tuple(w for *_, words in _BOILERPLATE_RULES for w in words)
 _UNGUARDED = tuple(i for i, (*_, words) in enumerate(_BOILERPLATE_RULES) if not words)
@@ -692,7 +691,8 @@ def boilerplate_kind(paragraph: str) -> str | None:
     if len(p) > 600:  # the longest rule (a copyright notice) reaches 400 characters, an appeal
         return None  # a few sentences; a paragraph beyond 600 is story
     low = _folded(p)
-    asks = _ASKS.search(low) is not None
+    # a substring test a word (C loops): faster than one alternation tried at every position
+    asks = any(map(low.__contains__, _ASKS))
     if asks and len(p) <= 300:  # a prompt is a line or two; a paragraph of story is longer
         for kind, first, second, words in _PROMPTS:
             if any(w in low for w in words) and first.search(p) and second.search(p):
@@ -702,10 +702,17 @@ def boilerplate_kind(paragraph: str) -> str | None:
     if not p.isascii() and _CYRILLIC.search(p) and len(_MIXED_SCRIPT.findall(p)) >= 3:
         return "disguised"
     # an appeal asks *you* to give *us* something: all three must be there
-    if asks and _APPEAL_ASK.search(p) and _APPEAL_YOU.search(p) and _APPEAL_US.search(p):
+    # ("you" in the folded text first: no pattern search for the story that has no "you")
+    if (
+        asks
+        and "you" in low
+        and _APPEAL_YOU.search(p)
+        and _APPEAL_ASK.search(p)
+        and _APPEAL_US.search(p)
+    ):
         return "donation"
     indices = _UNGUARDED
-    if any(w in low for w in _GUARD_WORDS):
+    if any(map(low.__contains__, _GUARD_WORDS)):
         indices = tuple(
             i
             for i, (*_, words) in enumerate(_BOILERPLATE_RULES)
@@ -884,7 +891,11 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _ASCII_NOT_WORD = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
 
 
-def _para_key(p: str) -> str:
+#: … and byte 1 kept: it joins an article's paragraphs, to be cut apart after one translation
+_ASCII_NOT_WORD_SEP = _ASCII_NOT_WORD[:1] + b"\x01" + _ASCII_NOT_WORD[2:]
+
+
+def _para_key(p: str) -> bytes:
     """A paragraph's identity for the repetition rule: its words in lower case (punctuation and
     spacing ignored), hashed to 64 bits (a collision among one outlet's paragraphs is unlikely
     below billions of them)."""
@@ -893,7 +904,17 @@ def _para_key(p: str) -> str:
         norm = b" ".join(low.encode("ascii").translate(_ASCII_NOT_WORD).split())
     else:
         norm = _NOT_WORD.sub(" ", low).strip().encode("utf-8")
-    return hashlib.blake2b(norm, digest_size=8).hexdigest()
+    return hashlib.blake2b(norm, digest_size=8).digest()
+
+
+def _para_keys(body: list[str]) -> list[bytes]:
+    """:func:`_para_key` of each paragraph, an ASCII article's in one pass: its paragraphs
+    joined by byte 1 (which no paragraph holds: checked), lowered and translated at once."""
+    blob = "\x01".join(body)
+    if not blob.isascii() or blob.count("\x01") != len(body) - 1:
+        return [_para_key(p) for p in body]
+    parts = blob.lower().encode("ascii").translate(_ASCII_NOT_WORD_SEP).split(b"\x01")
+    return [hashlib.blake2b(b" ".join(x.split()), digest_size=8).digest() for x in parts]
 
 
 #: a saved page's site furniture shows in two pages already: two different articles of one
@@ -919,14 +940,14 @@ PAGE_SAME_SHARE = 0.5
 
 
 def _page_pairs(
-    group: list[Article], keys: list[list[str]], sets: list[set[str]]
+    group: list[Article], keys: list[list[bytes]], sets: list[set[bytes]]
 ) -> Callable[[int, int], bool]:
     """``same(x, y)``: do pages x and y of one site share half the shorter's words (see
     PAGE_SAME_SHARE), remembered per pair. Pages share all their chrome lines at once, so "they
     share some other paragraph" cannot tell chrome from a story's copies; the amount can."""
-    words: list[dict[str, int]] = []
+    words: list[dict[bytes, int]] = []
     for a, ks in zip(group, keys, strict=True):
-        w: dict[str, int] = {}
+        w: dict[bytes, int] = {}
         for p, k in zip(a.body, ks, strict=True):
             w.setdefault(k, _words(p))
         words.append(w)
@@ -957,9 +978,9 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         least = PAGE_MIN_COUNT if pages else min_count
         if len(group) < least:
             continue
-        keys = [[_para_key(p) for p in a.body] for a in group]
+        keys = [_para_keys(a.body) for a in group]
         sets = [set(ks) for ks in keys]
-        where: dict[str, list[int]] = defaultdict(list)
+        where: dict[bytes, list[int]] = defaultdict(list)
         for idx, distinct in enumerate(sets):
             for k in distinct:
                 where[k].append(idx)
@@ -967,8 +988,10 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
         # one in a hundred of a large outlet's: the bar grows with the outlet, so a line that a
         # handful of its many stories share by chance is not taken for furniture
         need = max(least, len(group) // 100)
-        boiler: set[str] = set()
-        same_story = _page_pairs(group, keys, sets)
+        boiler: set[bytes] = set()
+        # the pages' word counts are needed only for a site's pages (wire and newspaper copy
+        # is told by what else its articles share, below)
+        same_story = _page_pairs(group, keys, sets) if pages else None
         for k, docs in where.items():
             if len(docs) < need:
                 continue
@@ -981,7 +1004,7 @@ def _remove_repeated(articles: list[Article], min_count: int = 3) -> None:
                 continue
             # fifty of the articles (1,225 pairs) tell repeated furniture from a story's copies
             # as well as all of them would, at a bounded cost
-            if pages:
+            if same_story is not None:
                 sample_docs = docs[:50]
                 n = len(sample_docs)
                 shared = sum(

@@ -9,9 +9,7 @@ them."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +45,8 @@ def forget_in_workers(fd: int) -> None:
 def _worker_start(parent: int, data: Any = None) -> None:
     """In each forked worker, first thing: die with the parent, drop inherited locks, keep the
     pool's data."""
+    import ctypes
+
     global _POOL_DATA
     _POOL_DATA = data
     try:  # Linux: the kernel sends SIGKILL when the parent dies
@@ -81,15 +81,25 @@ def ordered_map(
     """``map(fn, items)`` over ``jobs`` processes, results in input order. Small inputs, one
     job, or a platform without fork run in this process."""
     n = workers(jobs)
-    if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+    if n <= 1 or len(items) < min_items or not _can_fork():
         yield from map(fn, items)
         return
     yield from _pool_map(fn, items, n, chunksize, None)
 
 
+def _can_fork() -> bool:
+    """Can workers be forked here? (multiprocessing is imported only when a run has work
+    enough to share: a small run never pays for it)"""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _pool_map(
     fn: Callable[[T], R], items: Sequence[T], n: int, chunksize: int, data: Any
 ) -> Iterator[R]:
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
     size = min(n, max(1, len(items) // chunksize))
     with ctx.Pool(size, initializer=_worker_start, initargs=(os.getpid(), data)) as pool:
@@ -107,7 +117,7 @@ def shared_map(
     """:func:`ordered_map` of ``fn(data, item)``: ``data`` (a run's large read-only input) is
     inherited by forked workers as they start, never pickled; only ``items`` travel."""
     n = workers(jobs)
-    if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+    if n <= 1 or len(items) < min_items or not _can_fork():
         yield from (fn(data, item) for item in items)
         return
     yield from _pool_map(partial(_with_pool_data, fn), items, n, chunksize, data)

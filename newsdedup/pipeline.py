@@ -131,10 +131,13 @@ def load(
                 (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
             if settings.scheduler is None:  # the cluster's reading says how far it got
                 tick("read", n, len(items))
+        # finalising makes many small objects (paragraph keys) and no cycles either
+        # (reuters-dev: 0.27 s with the collector, 0.17 s without)
+        articles = finalise(articles, settings)
     finally:
         if collecting:
             gc.enable()
-    return _pass_over(Corpus(finalise(articles, settings), skipped, passed_over=passed))
+    return _pass_over(Corpus(articles, skipped, passed_over=passed))
 
 
 def _pass_over(corpus: Corpus) -> Corpus:

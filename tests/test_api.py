@@ -66,5 +66,22 @@ def test_importing_the_cli_leaves_the_heavy_modules_unloaded() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_a_small_run_imports_no_pool_or_store(tmp_path: Path) -> None:
+    """A run over a few plain files starts no pool of workers and keeps no state: it imports
+    neither multiprocessing nor the store package (a few milliseconds of every start each)."""
+    (tmp_path / "a.txt").write_text("PARIS - A wire story.\n\nIt goes on here.\n", "utf-8")
+    (tmp_path / "b.txt").write_text("Date: 9 April 2024\n\nLONDON - Another one.\n", "utf-8")
+    unused = ("multiprocessing", "newsdedup.store")
+    code = (
+        "import contextlib, sys\nfrom newsdedup.cli import main\n"
+        f"sys.argv = ['newsdedup', 'clusters', '-q', '-f', 'jsonl', {str(tmp_path)!r}]\n"
+        "with contextlib.suppress(SystemExit):\n    main()\n"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.count("\n") == 2  # both articles were read and clustered
+    assert out.stderr.strip() == "[]"
+
+
 def test_the_package_is_typed() -> None:
     assert (Path(newsdedup.__file__).parent / "py.typed").exists()

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from newsdedup.errors import InputError
-from newsdedup.ingest import decode, document_from_bytes, ingest, read_capped, to_paragraphs
+from newsdedup.ingest import (
+    Found,
+    decode,
+    discover,
+    document_from_bytes,
+    ingest,
+    read_capped,
+    to_paragraphs,
+)
 from newsdedup.settings import Settings
 
 TEXT = "Café owners in Zürich said prices rose – sharply – this year.\n"
@@ -230,3 +238,58 @@ def test_read_capped_reads_what_one_read_past_the_cap_would(
     # byte, so a file over the cap is always seen to be over it
     data = bytes(range(length))
     assert read_capped(io.BytesIO(data), size_when_opened, 10) == data[:11]
+
+
+def test_discovery_finds_each_real_file_once_below_its_root(tmp_path: Path) -> None:
+    """The walk builds a file's real path from its folder's and its path below the root from
+    the folder's: a file reached again (through a linked folder, a link to it, the folder
+    under another name, or named on its own) is found once, and every path below a root is
+    what os.path gives."""
+    corpus = tmp_path / "corpus"
+    for rel in ("a/1.txt", "a/2.txt", "b/3.txt", "b/deep/4.txt"):
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / rel).write_text(f"An article called {rel} about a flood in the valley.\n")
+    os.symlink("../a/1.txt", corpus / "b" / "link.txt")  # a link to a file found anyway
+    os.symlink("a", corpus / "c")  # a linked folder: its files are a/'s
+    os.symlink(corpus, tmp_path / "alias")  # the corpus under another name
+    given = [str(corpus), str(tmp_path / "alias"), str(corpus / "a" / "2.txt")]
+    for follow in (False, True):
+        found = [
+            f for f in discover(given, Settings(follow_symlinks=follow)) if isinstance(f, Found)
+        ]
+        rels = [f.rel for f in found]
+        assert rels == ["corpus/a/1.txt", "corpus/a/2.txt", "corpus/b/3.txt", "corpus/b/deep/4.txt"]
+        for f in found:
+            assert f.rel == os.path.relpath(f.ospath, f.root)
+            assert os.path.realpath(f.ospath) == os.path.realpath(tmp_path / f.rel)
+    # a folder given as "./x/" below the working directory: the paths below it are plain
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        found = [f for f in discover(["./corpus/b/"], Settings()) if isinstance(f, Found)]
+    finally:
+        os.chdir(cwd)
+    assert [(f.ospath, f.rel) for f in found] == [
+        ("./corpus/b/3.txt", "3.txt"),
+        ("./corpus/b/deep/4.txt", "deep/4.txt"),
+    ]
+
+
+def test_text_that_is_not_wrapped_is_a_paragraph_a_line() -> None:
+    """Long lines (no hard wrap): each line is a paragraph with its white space runs made one
+    space; rule lines go; PA's end mark ``<`` goes, but a slug line keeps what it says."""
+    long = (
+        "The council voted on Tuesday to close the old bridge over the river to all traffic"
+        " for good, citing"
+    )  # over 100 characters: a paragraph a line
+    text = (
+        f"{long} cracks.<\n\n-----------\n{long}\tits\t  age.\n"
+        "02:59 12/07/99: Page 1 (HHH) COURTS Arm<\n"
+        f"   {long} costs. <\n"
+    )
+    assert to_paragraphs(text) == [
+        f"{long} cracks.",
+        f"{long} its age.",
+        "02:59 12/07/99: Page 1 (HHH) COURTS Arm<",
+        f"{long} costs.",
+    ]

@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 def open_store(o: Options, settings: Settings, existing: bool = False) -> Iterator[Store | None]:
     """The run's store: a local SQLite state (--state), Redis (--index), or none; ``existing``:
     one a run made (index stats, index prune)."""
+    if o.state is None and o.index is None:  # no store: its modules are not even imported
+        yield None
+        return
     from ..store import open_store as open_backend
 
     store = open_backend(
