@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from newsdedup.model import Link, LinkKind
+from newsdedup.model import Field, Link, LinkKind
 from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import Settings
 from newsdedup.store import MemoryStore, open_store
@@ -82,3 +82,20 @@ def test_saved_links_are_read_back_by_field_name() -> None:
     # the order the fields are written in does not matter: each is read by its name
     shuffled = json.dumps(dict(reversed(list(saved.items()))))
     assert _link(3, 9, shuffled) == link
+
+
+def test_a_shared_memory_store_hands_out_articles_a_run_cannot_change(tmp_path: Path) -> None:
+    from newsdedup.store import MemorySpace
+
+    folder = tmp_path / "news"
+    _write(folder, "1.txt", STORY)
+    settings = Settings()
+    space = MemorySpace()  # kept by the caller across runs, as a state file is
+    first = load([str(folder)], settings, MemoryStore(settings, space))
+    first.articles[0].body.append("a paragraph the first run added")
+    first.articles[0].outlet = Field("Changed by the run", "inferred")
+    find_stories_in(first, settings)
+    second = load([str(folder)], settings, MemoryStore(settings, space))
+    assert second.articles[0].body == [STORY] and second.fresh == set()  # not read again
+    assert second.articles[0].outlet.value != "Changed by the run"
+    assert find_stories_in(second, settings).changed == set()  # nothing new since the first

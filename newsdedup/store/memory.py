@@ -60,6 +60,11 @@ class MemoryStore(Store):
         super().__init__(wait)
         self.location = "memory"
         self.space = space if space is not None else MemorySpace()
+        # a run settles its corpus in place (normalise.finalise): a space that other handles
+        # read again hands out copies, so that each reads the articles as they were put; a
+        # space of this handle's own is read once, by the run that made it, and hands out its
+        # articles themselves (no second set of objects)
+        self._copies = space is not None
         if rebuild:
             with self.locked(), self.space.guard:
                 fresh = MemorySpace()
@@ -148,7 +153,10 @@ class MemoryStore(Store):
         self._need_lock("reading the articles")
         with self.space.guard:
             rows, arts = self.space.rows, self.space.articles
-            return iter([(k, rows[k].ospath, arts[k]) for k in self._walk_order()])
+            found = [(k, rows[k].ospath, arts[k]) for k in self._walk_order()]
+        if not self._copies:
+            return iter(found)
+        return iter([(k, ospath, _copy(art)) for k, ospath, art in found])
 
     def set_days(self, days: Mapping[bytes, str]) -> None:
         self._need_lock("recording the articles' days")
@@ -212,3 +220,9 @@ class MemoryStore(Store):
         with self.space.guard:
             arts = [self.space.articles[r.key] for r in live if r.key in self.space.articles]
         return {"store_bytes": sum(len(encode_article(a)) for a in arts)}
+
+
+def _copy(art: Article) -> Article:
+    """An article whose fields can be set, and lists changed, without changing ``art`` (the
+    texts themselves are shared: strings do not change)."""
+    return replace(art, body=list(art.body), removed=list(art.removed))
