@@ -64,6 +64,8 @@ class _Plan:
     #: the keys this run's inputs have (a container's records: its file's key and NUL), in
     #: the order they were named: the corpus order of a store that lives for one run
     named: dict[bytes, int] = field(default_factory=dict)
+    #: the store's rows as the plan found them
+    known: dict[bytes, Row] = field(default_factory=dict)
 
 
 #: the key of an article read from standard input (a store that lives for one run only: a
@@ -76,7 +78,7 @@ def plan(items: list[Found | Skipped], settings: Settings, store: Store) -> _Pla
     modification time, parse key and path are those stored."""
     known = store.rows()
     real = _RealPaths()
-    out = _Plan()
+    out = _Plan(known=known)
     for i, item in enumerate(items):
         if isinstance(item, Skipped):
             continue
@@ -148,7 +150,7 @@ def load_stored(
     from ..pipeline import Corpus
 
     todo = plan(items, settings, store)
-    known: dict[bytes, Row] = store.rows()
+    known = todo.known
     fresh: set[bytes] = set()
     pending: list[tuple[Row, Article, bytes]] = []
     touched: list[Row] = []
@@ -406,10 +408,9 @@ def _link_data(link: Link) -> str:
 
 def _link(a: int, b: int, data: str) -> Link:
     saved = json.loads(data)
-    values = {name: saved[name] for name in _LINK_FIELDS if name in saved}
-    values["kind"] = LinkKind(values["kind"])
-    values["specifics"] = tuple(values.get("specifics", ()))
-    return Link(a, b, **values)
+    saved["kind"] = LinkKind(saved["kind"])
+    saved["specifics"] = tuple(saved.get("specifics", ()))
+    return Link(a, b, **saved)
 
 
 def stored_links(
