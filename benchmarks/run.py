@@ -4,7 +4,9 @@ For each corpus (``reuters-dev``, then generated corpora of ``BENCH_N`` articles
 (a) ``newsdedup clusters`` end to end and (b) ``benchmarks/reference.py``, each as a fresh
 process, ``BENCH_REPEAT`` times (median), and prints articles/s, MB/s, peak RSS and the ratio
 (b)/(a) (above 1: newsdedup is faster). With several generated sizes it also prints how time
-grows from the smallest to the largest.
+grows from the smallest to the largest. The generator's lines say each generated corpus' mix
+(stories, reprints, edits, rewrites, template items) and how often its headlines and sentences
+repeat, beside the same rates of ``reuters-dev``.
 
 Environment: BENCH_N (comma-separated sizes, default 20000; the full run is
 20000,100000,200000), BENCH_REPEAT (default 3), BENCH_DIR (where corpora are generated, default a
@@ -165,10 +167,12 @@ def main() -> None:
     dask_runs: list[Path] = []
     for n in sizes:
         folder = base / f"gen-{n}"
+        # the generator prints its mix and the two repetition rates, source beside output
+        gen = [sys.executable, str(HERE / "generate.py")]
         if not folder.is_dir():
-            subprocess.run(
-                [sys.executable, str(HERE / "generate.py"), str(n), str(folder)], check=True
-            )
+            subprocess.run([*gen, str(n), str(folder)], check=True)
+        else:
+            subprocess.run([*gen, "--rates", str(reuters), str(folder)], check=True)
         results.append(bench(f"generated {n:,}", folder, repeat if n <= 20000 else 1))
         dask_runs.append(folder)
     if len(results) > 1:

@@ -7,7 +7,6 @@ import gc
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import InputError, UsageError
@@ -21,7 +20,6 @@ from .ingest import (
 )
 from .model import Article, Skipped
 from .normalise import finalise, parse
-from .parallel import ordered_map
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -46,6 +44,10 @@ class Corpus:
     keys: list[bytes] = field(default_factory=list)
     fresh: set[int] = field(default_factory=set)
     passed_over: int = 0  # walked files that are not articles by name (--type)
+    #: the store the corpus was read from, whose lock is held until its stories are found;
+    #: ``for_this_run``: made by :func:`load` for this run alone (no state): it keeps nothing
+    store: Store | None = field(default=None, repr=False, compare=False)
+    for_this_run: bool = False
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -92,47 +94,41 @@ def load(
     """Read and normalise every file under ``paths``; bad files land in ``skipped``. A path
     ``-`` is one article whose bytes are ``stdin`` (read by the caller).
 
-    With ``state`` (a :class:`newsdedup.store.Store`, see :func:`newsdedup.store.open_store`),
-    only new or changed files are read; the corpus is every file the store holds, and the
-    store's lock is held from reading it until :func:`find_stories_in` saves its stories (or the
-    store is closed)."""
+    Every run reads through a store (:mod:`newsdedup.store.incremental` plans what to read):
+    without ``state``, a :class:`newsdedup.store.MemoryStore` made for this run, whose corpus is
+    every input in the order found. With ``state`` (a :class:`newsdedup.store.Store`, see
+    :func:`newsdedup.store.open_store`), only new or changed files are read; the corpus is every
+    file the store holds. Either way the store's lock is held from reading the corpus until
+    :func:`find_stories_in` has its stories (and, with a state, saves them; or the store is
+    closed)."""
     tick = progress or _quiet
     paths = list(paths)
     if state is not None and STDIN in paths:
         raise UsageError("'-' (an article on standard input) cannot be kept in a state")
     items, passed = discover_counted(paths, settings, tick)
     tick("read", 0, len(items))  # reading starts now: its first results come a chunk later
-    if state is not None:
-        if settings.scheduler is not None:
-            raise UsageError("a Dask scheduler is not used with a state (--state, --index) yet")
+    if state is not None and settings.scheduler is not None:
+        raise UsageError("a Dask scheduler is not used with a state (--state, --index) yet")
+    if settings.scheduler is None:
+        from .store import MemoryStore
         from .store.incremental import load_stored
 
-        corpus = load_stored(items, settings, state, tick)
-        corpus.passed_over = passed
+        own = state is None
+        store = MemoryStore(settings) if state is None else state
+        corpus = load_stored(items, settings, store, tick, stdin, for_this_run=own)
+        corpus.passed_over, corpus.store, corpus.for_this_run = passed, store, own
         return _pass_over(corpus)
+    # on a Dask cluster: read input by input, in order, by the cluster's workers
+    from .distributed import read_parse
+
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    work = partial(_read_parse, settings=settings, stdin=stdin)
-    chunk, least = _read_batches(items)
-    # the articles make no reference cycles: the cyclic collector, which walks every object
-    # made so far each time enough have been made, has nothing to find while they pile up
-    # (reuters-dev with workers: unpickling 11,000 articles 0.78 s with it, 0.11 s without)
-    collecting = gc.isenabled()
+    collecting = gc.isenabled()  # no reference cycles among articles (see load_stored)
     gc.disable()
     try:
-        if settings.scheduler is not None:  # on a Dask cluster: input by input, in order
-            from .distributed import read_parse
-
-            reads: Iterable[list[Article | Skipped]] = [read_parse(items, settings, stdin, tick)]
-        else:
-            reads = ordered_map(work, items, settings.jobs, chunksize=chunk, min_items=least)
-        for n, results in enumerate(reads, 1):
-            for done in results:  # a container file gives many, in file order
-                (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
-            if settings.scheduler is None:  # the cluster's reading says how far it got
-                tick("read", n, len(items))
+        for done in read_parse(items, settings, stdin, tick):  # says how far it got
+            (skipped if isinstance(done, Skipped) else articles).append(done)  # type: ignore[arg-type]
         # finalising makes many small objects (paragraph keys) and no cycles either
-        # (reuters-dev: 0.27 s with the collector, 0.17 s without)
         articles = finalise(articles, settings)
     finally:
         if collecting:
@@ -274,13 +270,15 @@ def find_stories_in(
     :func:`newsdedup.store.incremental.save_pending` is called (once their report is out)."""
     from .levels import find_links, stories_at
 
-    if state is not None:
+    store = state if state is not None else corpus.store
+    if store is not None:
         from .store.incremental import find_stories_stored
 
-        return find_stories_stored(corpus, settings, state, progress, save)
+        return find_stories_stored(corpus, settings, store, progress, save)
+    # a corpus read on a Dask cluster (or made by the caller): features on the cluster's workers
     tick = progress or _quiet
     table = None
-    if settings.scheduler is not None:  # the features built on the Dask cluster's workers
+    if settings.scheduler is not None:
         from .distributed import build_features
 
         table = build_features(corpus.articles, settings, progress)

@@ -66,12 +66,13 @@ def test_importing_the_cli_leaves_the_heavy_modules_unloaded() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_a_small_run_imports_no_pool_or_store(tmp_path: Path) -> None:
+def test_a_small_run_imports_no_pool_or_state_backend(tmp_path: Path) -> None:
     """A run over a few plain files starts no pool of workers and keeps no state: it imports
-    neither multiprocessing nor the store package (a few milliseconds of every start each)."""
+    neither multiprocessing nor a state's backend (SQLite, Redis), a few milliseconds of every
+    start each; it reads through the store in memory that every run without a state has."""
     (tmp_path / "a.txt").write_text("PARIS - A wire story.\n\nIt goes on here.\n", "utf-8")
     (tmp_path / "b.txt").write_text("Date: 9 April 2024\n\nLONDON - Another one.\n", "utf-8")
-    unused = ("multiprocessing", "newsdedup.store")
+    unused = ("multiprocessing", "newsdedup.store.sqlite", "newsdedup.store.redis", "sqlite3")
     code = (
         "import contextlib, sys\nfrom newsdedup.cli import main\n"
         f"sys.argv = ['newsdedup', 'clusters', '-q', '-f', 'jsonl', {str(tmp_path)!r}]\n"

@@ -1,6 +1,8 @@
-"""One contract for every store backend: the SQLite state and the Redis index behave alike.
+"""One contract for every store backend: the SQLite state, the Redis index and the memory store
+of a run without either behave alike.
 
-Each test runs against both (Redis through a real redis-server started here, as in
+Each test runs against each (the memory store's handles opened on one shared space, as runs open
+one state file; Redis through a real redis-server started here, as in
 test_redis.py; without one installed the Redis cases skip, and with NEWSDEDUP_REQUIRE_REDIS=1
 they fail instead)."""
 
@@ -27,17 +29,19 @@ from newsdedup.store import (
     encode_article,
     open_store,
 )
+from newsdedup.store.memory import MemorySpace, MemoryStore
 
 from .test_redis import RedisServer
 
 Opener = Callable[..., Store]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "memory"])
 def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """A function opening a store of one backend at one place (every call: the same place)."""
     opened: list[Store] = []
     server: RedisServer | None = None
+    space = MemorySpace()
     if request.param == "redis":
         server = RedisServer(tmp_path)
         where = {"index": server.url, "prefix": "contract"}
@@ -45,7 +49,12 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
         where = {"state": str(tmp_path / "s.db")}
 
     def open_(settings: Settings | None = None, **kw: object) -> Store:
-        store = open_store(settings=settings or Settings(), **where, **kw)  # type: ignore[arg-type]
+        store: Store | None
+        if request.param == "memory":
+            kw.pop("existing", None)
+            store = MemoryStore(settings or Settings(), space, **kw)  # type: ignore[arg-type]
+        else:
+            store = open_store(settings=settings or Settings(), **where, **kw)  # type: ignore[arg-type]
         assert store is not None
         opened.append(store)
         return store
@@ -179,7 +188,11 @@ def test_stats_report_what_the_store_holds(opener: Opener) -> None:
         "undated": 0,
     }
     assert {k: stats[k] for k in common} == common
-    extra = {"sqlite": {"store_bytes"}, "redis": {"store_bytes", "hosts", "unindexed"}}
+    extra = {
+        "sqlite": {"store_bytes"},
+        "redis": {"store_bytes", "hosts", "unindexed"},
+        "memory": {"store_bytes"},
+    }
     assert set(stats) == set(common) | extra[store.engine]
     assert isinstance(stats["store_bytes"], int) and stats["store_bytes"] > stats["bytes"] / 2
 
@@ -283,3 +296,25 @@ def test_links_saved_with_the_stories_and_leaving_with_their_articles(opener: Op
     with store.locked():
         store.save_stories({})  # stories saved without links drop the stored ones
     assert store.matching() == Matching()
+
+
+def test_stored_articles_are_the_articles_put_in_walk_order(opener: Opener) -> None:
+    store = opener()
+    items = [_item(store, n) for n in ("z.txt", "m/1.txt", "a.txt")]
+    if not store.encoded:  # a store that keeps the articles themselves is given no encoding
+        items = [(row, art, b"") for row, art, _ in items]
+    store.put(items)
+    with pytest.raises(LockNotHeld):
+        list(store.stored_articles())
+    with store.locked():
+        got = list(store.stored_articles())
+        walk = [(k, ospath) for k, ospath, _ in store.articles()]
+    assert [(k, ospath) for k, ospath, _ in got] == walk
+    assert [ospath for _, ospath, _ in got] == [b"news/a.txt", b"news/m/1.txt", b"news/z.txt"]
+    by_key = {r.key: art for r, art, _ in items}
+    for key, _, art in got:
+        assert (art.body, art.date, art.doc.sha256) == (
+            by_key[key].body,
+            by_key[key].date,
+            by_key[key].doc.sha256,
+        )

@@ -1,7 +1,7 @@
-"""Where a run keeps its articles and stories between runs: one abstract :class:`Store` with two
-backends, a local SQLite file (``--state PATH``, :mod:`.sqlite`) and a Redis index shared by
-several machines (``--index redis://…``, :mod:`.redis`), and the incremental loading that reads
-only new or changed files into them (:mod:`.incremental`).
+"""Where a run keeps its articles and stories: one abstract :class:`Store` with three backends,
+a local SQLite file (``--state PATH``, :mod:`.sqlite`), a Redis index shared by several machines
+(``--index redis://…``, :mod:`.redis`) and the memory of a run without either (:mod:`.memory`),
+and the incremental loading that reads only new or changed files into them (:mod:`.incremental`).
 
 Open one with :func:`open_store`::
 
@@ -32,6 +32,7 @@ from .base import (
     parse_key,
     prunable,
 )
+from .memory import MemorySpace, MemoryStore
 
 #: the Redis key prefix when none is given (``--index-prefix``)
 DEFAULT_PREFIX = "newsdedup"
@@ -73,6 +74,8 @@ __all__ = [
     "LockLost",
     "LockNotHeld",
     "Matching",
+    "MemorySpace",
+    "MemoryStore",
     "Row",
     "StateDamaged",
     "StateError",

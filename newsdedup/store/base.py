@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import time
 import zlib
 from abc import ABC, abstractmethod
@@ -30,6 +31,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import NewsdedupError, UsageError
+from ..ingest import display_path
 from ..model import Article, article_from_dict, article_to_dict
 from ..settings import Settings
 
@@ -177,8 +179,9 @@ def wait_for(attempt: Callable[[], bool], wait: float, fail: Callable[[], Newsde
 class Store(ABC):
     """A run's store of articles and stories (use as a context manager: closed on exit).
 
-    Backends: :class:`newsdedup.store.sqlite.SQLiteStore` (``--state PATH``) and
-    :class:`newsdedup.store.redis.RedisStore` (``--index redis://…``); open one with
+    Backends: :class:`newsdedup.store.sqlite.SQLiteStore` (``--state PATH``),
+    :class:`newsdedup.store.redis.RedisStore` (``--index redis://…``) and
+    :class:`newsdedup.store.memory.MemoryStore` (a run without either); open one with
     :func:`newsdedup.store.open_store`."""
 
     #: "sqlite" or "redis", as ``index stats`` reports it
@@ -187,6 +190,9 @@ class Store(ABC):
     location: str = ""
     #: the word for it in messages ("state", "index")
     noun: str = "state"
+    #: whether :meth:`put` needs each article's encoding (a store kept in this process keeps
+    #: the articles themselves and is given an empty one)
+    encoded: bool = True
 
     def __init__(self, wait: float) -> None:
         self.wait = wait
@@ -296,6 +302,19 @@ class Store(ABC):
     def articles(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         """(key, ospath, encoded article) of every stored, unpruned file, in walk order (needs
         the lock: what a run reads and the stories it saves are one consistent step)."""
+
+    def stored_articles(self) -> Iterator[tuple[bytes, bytes, Article]]:
+        """(key, ospath, article) of every stored, unpruned file, in walk order (needs the
+        lock); :class:`StateDamaged` for an article that does not decode."""
+        for key, ospath, blob in self.articles():
+            try:
+                art = decode_article(blob)
+            except (zlib.error, ValueError, KeyError, TypeError, IndexError) as exc:
+                # a blob that does not decode to an article: damaged outside newsdedup
+                shown = display_path(os.fsdecode(ospath))
+                what = f"the article of {shown} does not read back"
+                raise self.damaged(f"{what}: {type(exc).__name__}") from exc
+            yield key, ospath, art
 
     @abstractmethod
     def set_days(self, days: Mapping[bytes, str]) -> None:
