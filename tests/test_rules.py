@@ -8,6 +8,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from newsdedup import Settings
+from newsdedup.levels import slots_apart, vetoed
 from newsdedup.match.rules import (
     could_link,
     headlines_agree,
@@ -15,8 +16,9 @@ from newsdedup.match.rules import (
     shares_distinctive,
     verify,
 )
-from newsdedup.match.run import pair_columns, pair_facts, prepare
+from newsdedup.match.run import MatchRun, pair_columns, pair_facts, prepare
 from newsdedup.model import Article, Document, Field
+from newsdedup.tuning import TUNING
 
 # names and figures (rare in the language), everyday words, and template words, so that
 # generated articles share terms, sentences and whole texts in every mix
@@ -118,3 +120,44 @@ def test_the_prefilter_drops_pairs_no_rule_could_link() -> None:
     # shingles for a reprint but over the near-identical estimate; same facts by cosine
     assert got == [False, True, True, True, True]
     assert reprint_need(10, 12) == float(reprint_need(np.array([10]), np.array([12]))[0])
+
+
+def _vetoed_one(run: MatchRun, a: int, b: int) -> bool:
+    """The vetoes of one pair, spelled out as the levels read them."""
+    fa, fb = run.feats[a], run.feats[b]
+    if not headlines_agree(fa, fb) or slots_apart(fa, fb):
+        return True
+    da, db = run.days[a], run.days[b]
+    if da is None or db is None or da == db:
+        return False
+    if abs(da - db) > run.settings.window_days:
+        return True
+    src, ha, hb = run.sources, run.clock[a], run.clock[b]
+    return (
+        src[a] is not None
+        and src[a] == src[b]
+        and ha is not None
+        and hb is not None
+        and abs(ha - hb) >= TUNING.same_source_hours
+    )
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pool=st.lists(sentence, min_size=16, max_size=16),
+    specs=st.lists(article, min_size=2, max_size=8),
+    window=st.sampled_from([0, 1, 3]),
+)
+def test_vetoes_in_bulk_are_the_vetoes_of_each_pair(
+    pool: list[str],
+    specs: list[tuple[list[int], list[str], str | None, str | None, list[str] | None]],
+    window: int,
+) -> None:
+    run = prepare(
+        [_article(n, *spec[:2], pool, *spec[2:]) for n, spec in enumerate(specs)],
+        Settings(window_days=window),
+    )
+    pairs = [(a, b) for a in range(run.n) for b in range(a + 1, run.n)]
+    firsts = np.array([a for a, _ in pairs], dtype=np.int64)
+    seconds = np.array([b for _, b in pairs], dtype=np.int64)
+    assert vetoed(run, firsts, seconds).tolist() == [_vetoed_one(run, a, b) for a, b in pairs]
