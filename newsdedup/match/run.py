@@ -112,7 +112,7 @@ def rule_links(run: MatchRun, progress: Progress | None = None) -> list[Link]:
     check_pairs(run, run.candidates, found, progress)
     for extra in (
         slug_links(run.articles, run.days, run.settings),
-        flash_links(run.articles, run.feats, run.sources, run.clock),
+        flash_links(run.articles, run.feats, run.sources, run.clock, run.table),
     ):
         for key, link in extra.items():
             if key not in found or found[key].score < link.score:
