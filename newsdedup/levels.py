@@ -195,7 +195,7 @@ def _scored_links(
             a, b, kind, score, float(col["jaccard"][k]), float(col["containment"][k]),
             int(col["shared"][k]), float(col["matcher_cosine"][k]),
         )  # fmt: skip
-        out.append(with_specifics(link, run.feats[a], run.feats[b]))
+        out.append(with_specifics(link, run.table))
     return out
 
 

@@ -153,12 +153,29 @@ def shares_distinctive_bulk(
     return shares
 
 
-def with_specifics(link: Link, fa: Features, fb: Features) -> Link:
-    """The link with the specifics both articles have, most telling first."""
-    ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
-    weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
-    common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
-    return replace(link, specifics=tuple(common[: TUNING.evidence_specifics]))
+def with_specifics(link: Link, table: FeatureTable) -> Link:
+    """The link with the specifics both its articles have, most telling first (by the sum of
+    their term weights in the two, then by term)."""
+    a, b = link.a, link.b
+    sp = table.spec_ptr
+    common = np.intersect1d(
+        table.spec_ids[sp[a] : sp[a + 1]], table.spec_ids[sp[b] : sp[b + 1]], assume_unique=True
+    )
+    if not len(common):
+        return replace(link, specifics=())
+    ga, gb = _row_weights(table, a, common), _row_weights(table, b, common)
+    v = table.vocab
+    weight = {v[t]: ga.get(t, 0.0) + gb.get(t, 0.0) for t in common.tolist()}
+    ranked = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
+    return replace(link, specifics=tuple(ranked[: TUNING.evidence_specifics]))
+
+
+def _row_weights(table: FeatureTable, i: int, ids: np.ndarray) -> dict[int, float]:
+    """Article ``i``'s weights of those of the term ids ``ids`` it weighs."""
+    lo, hi = table.t_ptr[i], table.t_ptr[i + 1]
+    own = table.t_ids[lo:hi]
+    hit = np.isin(own, ids)
+    return dict(zip(own[hit].tolist(), table.t_w[lo:hi][hit].tolist(), strict=True))
 
 
 def headline_slots(f: Features) -> tuple[str, ...]:

@@ -207,4 +207,4 @@ def check_pairs(
         if p.gap_days is not None and p.gap_days > run.settings.window_days:
             # outside the window the passage index was not asked: count them here
             link = replace(link, passages=shared_sentences(p.fa, p.fb))
-        found[(p.a, p.b)] = with_specifics(link, p.fa, p.fb)
+        found[(p.a, p.b)] = with_specifics(link, run.table)
