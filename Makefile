@@ -35,8 +35,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed/memory benchmark against the reference datasketch pipeline
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/index_insert.py
+	$(BIN)/python benchmarks/incremental.py
 
 constraints: $(STAMP)  ## re-pin constraints.txt to the versions in .venv (after make test passes)
 	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newsdedup'; } > constraints.txt.new

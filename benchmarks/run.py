@@ -17,6 +17,7 @@ of the client, bytes shipped per article.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -49,8 +50,9 @@ def size_of(folder: Path) -> tuple[int, float]:
 
 
 def bench(name: str, folder: Path, repeat: int, one_job: bool = False) -> dict[str, float]:
-    """Rows for newsdedup (all cores, and with ``one_job`` also ``-j1``) and the reference on
-    ``folder``, and the ratio reference/newsdedup."""
+    """Rows for newsdedup (all cores, and with ``one_job`` also ``-j1``, the rensa script and
+    ``timeline``) and the reference on ``folder``, and the ratios; returns each row's median wall
+    seconds under its label and its median CPU seconds under ``label + " cpu"``."""
     n, mb = size_of(folder)
     exe = str(Path(sys.executable).parent / "newsdedup")
     ours = [exe, "clusters", "-q", "-o", os.devnull, str(folder)]
@@ -58,19 +60,51 @@ def bench(name: str, folder: Path, repeat: int, one_job: bool = False) -> dict[s
     runs_of = [("newsdedup", ours), ("reference", ref)]
     if one_job:
         runs_of.insert(1, ("newsdedup -j1", [*ours[:2], "-j1", *ours[2:]]))
-    rows = {}
+        runs_of.insert(2, ("newsdedup timeline", [exe, "timeline", *ours[2:]]))
+        if importlib.util.find_spec("rensa") is not None:  # the bench extra
+            runs_of.append(
+                (
+                    "reference (rensa)",
+                    [sys.executable, str(HERE / "reference_rensa.py"), str(folder)],
+                )
+            )
+        else:
+            print(
+                f"| {name} | | | reference (rensa): not installed (pip install -e '.[bench]') | | | | |"
+            )
+    rows: dict[str, float] = {}
     for label, cmd in runs_of:
-        runs = [measure(cmd) for _ in range(repeat)]
+        runs = [measure_cpu(cmd) for _ in range(repeat)]
         secs = statistics.median(r[0] for r in runs)
-        rss = max(r[1] for r in runs)
-        rows[label] = secs
+        cpu = statistics.median(r[1] for r in runs)
+        rss = max(r[2] for r in runs)
+        rows[label], rows[label + " cpu"] = secs, cpu
         print(
-            f"| {name} | {n:,} | {mb:.1f} | {label} | {secs:.2f} | {n / secs:,.0f} | {mb / secs:.2f} | {rss:,.0f} |",
+            f"| {name} | {n:,} | {mb:.1f} | {label} | {secs:.2f} ({cpu:.2f} CPU) | {n / secs:,.0f} |"
+            f" {mb / secs:.2f} | {rss:,.0f} |",
             flush=True,
         )
     ratio = rows["reference"] / rows["newsdedup"]
     print(f"| {name} | | | ratio reference/newsdedup | {ratio:.2f}× | | | |", flush=True)
-    return {"n": n, "newsdedup": rows["newsdedup"], "reference": rows["reference"]}
+    return {"n": n, **rows}
+
+
+def targets(rows: dict[str, float], seeds: dict[str, float]) -> None:
+    """Issue 26's targets, each with the figure of this run."""
+    cpu = rows["newsdedup -j1 cpu"] / rows["reference cpu"]
+    wall = rows["reference"] / rows["newsdedup"]
+    tl = rows["newsdedup timeline"] / rows["newsdedup"]
+    print("\n| target | this run | goal |\n|---|---|---|")
+    print(f"| reuters-dev CPU at one job / datasketch script CPU | {cpu:.2f}× | ≤ 1.0× |")
+    if "reference (rensa) cpu" in rows:
+        print(f"| reuters-dev CPU at one job / rensa script CPU (next anchor) | "
+              f"{rows['newsdedup -j1 cpu'] / rows['reference (rensa) cpu']:.2f}× | |")  # fmt: skip
+    print(
+        f"| reuters-dev: datasketch script wall / newsdedup wall (default jobs) | {wall:.2f}× | ≥ 1.5× |"
+    )
+    print(f"| reuters-dev: timeline wall / clusters wall | {tl:.2f}× | ≤ 1.3× |")
+    if seeds:
+        print(f"| a run over two files, wall | {seeds['newsdedup']:.2f} s | ≤ 0.3 s |")
 
 
 def bench_pages(folder: Path, repeat: int) -> None:
@@ -106,17 +140,18 @@ def main() -> None:
     sizes = [int(x) for x in os.environ.get("BENCH_N", "20000").split(",") if x.strip()]
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
     print(f"newsdedup benchmark: {os.cpu_count()} cores, median of {repeat} run(s)\n")
-    print("| corpus | articles | MB | pipeline | seconds | articles/s | MB/s | peak RSS MB |")
+    print("| corpus | articles | MB | pipeline | seconds (CPU) | articles/s | MB/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     seeds = SHARED / "data/seeds"
+    seeds_rows: dict[str, float] = {}
     if seeds.is_dir():  # a run over two files: start-up cost (imports) is most of it
-        bench("seeds (2 files)", seeds, max(repeat, 5))
+        seeds_rows = bench("seeds (2 files)", seeds, max(repeat, 5))
     pages = SHARED / "data/web-dev/pages"
     if pages.is_dir():
         bench_pages(pages, repeat)
     reuters = SHARED / "data/reuters-dev"
     if reuters.is_dir():
-        bench("reuters-dev", reuters, repeat, one_job=True)
+        targets(bench("reuters-dev", reuters, repeat, one_job=True), seeds_rows)
     else:
         print(f"(skipped reuters-dev: not found at {reuters})")
     if not sizes or not reuters.is_dir():

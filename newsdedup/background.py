@@ -11,7 +11,12 @@ that ships its data, so nothing is fetched at run time).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+
+import numpy as np
+
+from .arrays import unique_inverse
 
 #: Typical length of a news article in tokens: turns a word's frequency per token into the
 #: chance that an article contains it (1 - e^(-f·L)). News items run 150-800 words.
@@ -66,6 +71,53 @@ class WordModel:
         would in a large run."""
         p = (max(df - 1, 0) + PRIOR_ARTICLES * self.df(term)) / (n + PRIOR_ARTICLES)
         return -math.log(max(p, 1e-12))
+
+    def frequencies(self, terms: Sequence[str]) -> np.ndarray:
+        """:meth:`frequency` of many terms at once (float64), each distinct term looked up once
+        in the run (a run's terms are its vocabulary, each given once)."""
+        seen, bulk = self._seen, self.bulk
+        new = [t for t in terms if t not in seen]
+        seen.update(zip(new, _lookups(new, bulk), strict=True))
+        return np.fromiter(map(seen.__getitem__, terms), dtype=np.float64, count=len(terms))
+
+    def dfs(self, terms: Sequence[str]) -> np.ndarray:
+        """:meth:`df` of many terms at once: the same floats, bit for bit (the exponential is
+        worked out by :func:`math.exp` once for each distinct frequency, few as they are:
+        wordfreq's are rounded to three significant digits)."""
+        return _per_value(self.frequencies(terms), lambda f: 1.0 - math.exp(-f * ARTICLE_TOKENS))
+
+    def idfs(self, terms: Sequence[str], df: np.ndarray, n: int) -> np.ndarray:
+        """:meth:`idf` of many terms at once (``df``: each one's document frequency in the
+        run): the same floats, bit for bit. The sum and quotient are exact IEEE operations in
+        numpy as in Python; the logarithm is :func:`math.log` of each distinct value (numpy's
+        own may differ in the last bit)."""
+        runs = np.maximum(np.asarray(df, dtype=np.int64) - 1, 0).astype(np.float64)
+        p = (runs + PRIOR_ARTICLES * self.dfs(terms)) / (n + PRIOR_ARTICLES)
+        return _per_value(np.maximum(p, 1e-12), lambda x: -math.log(x))
+
+
+def _per_value(x: np.ndarray, f: Callable[[float], float]) -> np.ndarray:
+    """``f`` of each element of ``x``, called once for each distinct value."""
+    values, inverse = unique_inverse(x)
+    each = np.fromiter(map(f, values.tolist()), np.float64, count=len(values))
+    out: np.ndarray = each[inverse]
+    return out
+
+
+def _lookups(terms: list[str], bulk: bool) -> list[float]:
+    """:func:`_lookup` of many terms: the plain words of a bulk run straight from the whole
+    list (a dictionary look-up each), the rest one by one."""
+    if not bulk:
+        return [_lookup(t, False) for t in terms]
+    table = _frequencies()
+    out: list[float] = []
+    for t in terms:
+        f = table.get(t) if t.isalpha() else None  # letters only: no digit, no apostrophe
+        if f is None:
+            out.append(_lookup(t, True))
+        else:
+            out.append(max(float(f"{f:.3g}"), UNKNOWN_FREQ) if f else UNKNOWN_FREQ)
+    return out
 
 
 def _lookup(term: str, bulk: bool) -> float:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import unique_first_counts
 from .match.measures import csr_cosines, csr_overlaps
 from .model import Article
 from .sketch import FeatureTable, is_term, tokens
-from .sketch.csr import pointers
+from .sketch.csr import owners, pointers
 from .tuning import TUNING
 
 
@@ -82,29 +83,19 @@ def article_vectors(
     pair together at event 58 -> 73 of 100, reuters-2017 event precision 0.73 -> 0.79 at recall
     0.54 -> 0.52, bbc-2005 0.79 / 0.80 -> 0.80 / 0.78. ``counts`` are the table's raw term
     counts (``table.w_counts`` before weighing)."""
-    smoothed_idf = table.language.idf  # the run's own language model
-
     n = len(table)
     df = np.bincount(table.w_ids, minlength=len(table.vocab))
     idf = np.zeros(len(table.vocab), dtype=np.float64)
-    used = np.flatnonzero(df).tolist()
-    idf[used] = [
-        smoothed_idf(table.vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)
-    ]
+    used = np.flatnonzero(df)
+    # the run's own language model, all its terms at once
+    idf[used] = table.language.idfs([table.vocab[t] for t in used.tolist()], df[used], n)
     full = _weigh(table.w_ptr, table.w_ids, counts, idf)
     # each term of the run's vocabulary by its id (tokens that are no term are not in it)
     term_id = {t: i for i, t in enumerate(table.vocab) if is_term(t)}
-    leads: list[list[int]] = []
-    heads: list[list[int]] = []
-    for art in articles:
-        lead: list[int] = []
-        for para in art.body:
-            lead.extend(_term_ids(para, term_id, TUNING.lead_terms - len(lead)))
-            if len(lead) >= TUNING.lead_terms:
-                break
-        leads.append(lead[: TUNING.lead_terms])
-        heads.append(_term_ids(art.headline.value or "", term_id))
-    lp, li, lc = _count_rows(leads)
+    # each lead (the body's first terms) as the features were built; headlines tokenised here
+    # (the table holds only a headline given in the header)
+    heads = [_term_ids(art.headline.value or "", term_id) for art in articles]
+    lp, li, lc = _count_csr(table.lead_ptr, table.lead_ids)
     hp, hi, hc = _count_rows(heads)
     # a lead or headline term the full texts never saw (a lead headline's words are in the
     # body) weighs as a term in one article
@@ -112,20 +103,23 @@ def article_vectors(
     return ArticleVectors(full, _weigh(lp, li, lc, idf_ext), _weigh(hp, hi, hc, idf_ext))
 
 
-#: characters of a paragraph tokenised first when only its first terms are wanted: 40 terms
-#: of news run to about 400 characters (a long paragraph is tokenised whole only if its start
-#: holds too few)
-LEAD_CHARS = 600
+def _count_csr(ptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_count_rows` of CSR rows (``ids[ptr[i]:ptr[i + 1]]``), the same arrays, without
+    a Python int per entry."""
+    flat = ids.astype(np.int64)
+    rows = len(ptr) - 1
+    if not len(flat):
+        return pointers(np.zeros(rows, np.int64)), flat, flat
+    span = int(flat.max()) + 1
+    keys, first, counts = unique_first_counts(owners(ptr) * span + flat)
+    order = np.lexsort((first, keys // span))
+    keys, counts = keys[order], counts[order]
+    at = np.searchsorted(keys // span, np.arange(rows + 1)).astype(np.int64)
+    return at, keys % span, counts
 
 
-def _term_ids(text: str, term_id: dict[str, int], need: int | None = None) -> list[int]:
-    """The term ids of ``text``'s tokens, in order; with ``need``, at least its first ``need``
-    (all of them when it has fewer). A prefix that holds more than ``need`` terms gives the
-    same first ``need`` as the whole text: only its last token may be cut short."""
-    if need is not None and len(text) > LEAD_CHARS:
-        ids = [i for t in tokens(text[:LEAD_CHARS]) if (i := term_id.get(t)) is not None]
-        if len(ids) > need:
-            return ids[:need]
+def _term_ids(text: str, term_id: dict[str, int]) -> list[int]:
+    """The term ids of ``text``'s tokens, in order."""
     return [i for t in tokens(text) if (i := term_id.get(t)) is not None]
 
 

@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
+
 from newsdedup.cluster import cluster
 from newsdedup.ingest import document_from_bytes
 from newsdedup.match import Link, find_links, slug_key
@@ -254,6 +256,15 @@ def test_background_lookups_one_by_one_equal_the_whole_list() -> None:
     bulk = [background.WordModel(background.BULK_LOAD_TERMS).frequency(w) for w in words]
     assert not background.WordModel(0).bulk and background.WordModel(10**6).bulk
     assert one == bulk
+    # and many at once (a run's vocabulary) gives the same floats, bit for bit
+    for model in (background.WordModel(0), background.WordModel(background.BULK_LOAD_TERMS)):
+        assert model.frequencies(words).tolist() == one
+        dfs = np.arange(len(words)) % 7
+        single = background.WordModel(model.bulk * background.BULK_LOAD_TERMS)
+        assert model.dfs(words).tolist() == [single.df(w) for w in words]
+        assert model.idfs(words, dfs, 50).tolist() == [
+            single.idf(w, d, 50) for w, d in zip(words, dfs.tolist(), strict=True)
+        ]
 
 
 def test_cosine_of_an_article_without_terms_is_an_int_zero(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from ..arrays import unique, unique_inverse
-from ..sketch import FeatureTable, Permutations, term_hashes
+from ..sketch import FeatureTable, Permutations
 from ..sketch.csr import owners, pointers
 from ..tuning import TUNING
 from .lsh import UNDATED, Buckets, band_buckets, group_rows, lsh_params, pair_codes
@@ -71,11 +71,9 @@ class TermIndex:
         place = np.arange(len(table.top_ids)) - np.repeat(table.top_ptr[:-1], top_len)
         top_rows = np.flatnonzero(place < k)
         tops = np.minimum(top_len, k)
-        used = unique(table.top_ids[top_rows])
-        vocab_hash = np.zeros(len(table.vocab), dtype=np.uint64)
-        vocab_hash[used] = term_hashes([table.vocab[t] for t in used.tolist()])
         perms = Permutations(TUNING.terms_perm, self.seed + 2)
-        sigs = perms.signatures_csr(vocab_hash[table.top_ids[top_rows]], pointers(tops))
+        # the terms' token hashes, made once for the run's vocabulary as it was tokenised
+        sigs = perms.signatures_csr(table.vocab_hash[table.top_ids[top_rows]], pointers(tops))
         buckets = band_buckets(sigs, *TUNING.terms_lsh_params, tops > 0)
         return pair_codes(buckets, len(table), TUNING.terms_max_bucket, self.near)
 

@@ -55,12 +55,17 @@ def band_buckets(
     if len(ids) < 2:
         return {}
     for band in range(bands):
+        # one band's columns at a time, copied out contiguous (column by column, a fancy index
+        # into the matrix strides through memory): a 64-bit copy of the whole matrix was the
+        # run's peak at 200k
+        block = np.ascontiguousarray(sigs[ids, band * rows : (band + 1) * rows].T)
         key = np.zeros(len(ids), dtype=np.uint64)
-        for col in range(band * rows, (band + 1) * rows):
-            # a column at a time: a 64-bit copy of the whole matrix was the run's peak at 200k
-            key = (key ^ sigs[ids, col].astype(np.uint64)) * _BAND_MIX
+        for col in block:
+            key ^= col
+            key *= _BAND_MIX
             key ^= key >> np.uint64(31)
-        order = np.argsort(key, kind="stable")
+        # ties may come in any order: each bucket's members are sorted below
+        order = np.argsort(key)
         sk = key[order]
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         sizes = np.diff(np.r_[starts, len(sk)])

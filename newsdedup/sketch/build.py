@@ -107,7 +107,8 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
     sent_len = all_len[has_words]
     art_sents = np.bincount(art_of_all[has_words], minlength=len(articles)).tolist()
     vocab = [intern(t) for t in index]  # one string object per distinct term across the run
-    hashes = hasher(vocab)[ids]
+    vocab_hash = hasher(vocab)  # each distinct token hashed once
+    hashes = vocab_hash[ids]
     slen = sent_len.astype(np.int64)
     sents_per_art = np.asarray(art_sents, dtype=np.int64)
     art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
@@ -121,6 +122,7 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
     )
     term_mask = np.fromiter(map(is_term, vocab), dtype=bool, count=len(vocab))
     w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, term_mask, len(vocab))
+    lead_ptr, lead_ids = _lead_terms(ids, art_len, term_mask)
     passages, per_art = _distinct_passages(sent_sets, long, art_sents)
     sizes = np.fromiter(map(len, shingles), dtype=np.int64, count=len(shingles))
     psizes = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
@@ -132,9 +134,12 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
         sent_ptr=pointers(psizes),
         sent=np.concatenate(passages).astype(np.uint32) if passages else np.zeros(0, np.uint32),
         vocab=vocab,
+        vocab_hash=vocab_hash.astype(np.uint32),
         w_ptr=w_ptr,
         w_ids=w_ids,
         w_counts=w_counts,
+        lead_ptr=lead_ptr,
+        lead_ids=lead_ids,
         headlines=[tuple(dict.fromkeys(intern(t) for t in h if is_term(t))) for h in heads],
     )
 
@@ -189,6 +194,21 @@ def _segment_shingles(
     for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
         out[i] = shingle_hashes(hashes[starts[i] : starts[i] + lengths[i]], k)
     return out
+
+
+def _lead_terms(
+    ids: np.ndarray, art_len: np.ndarray, term_mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's first ``TUNING.lead_terms`` term tokens (repeats kept), in order, as CSR
+    columns (pointers, term ids): the lead the pair evidence weighs (``evidence.article_vectors``),
+    taken from the token stream instead of tokenising the first paragraphs again."""
+    owner = np.repeat(np.arange(len(art_len), dtype=np.int64), art_len)
+    keep = term_mask[ids]
+    t_ids, t_owner = ids[keep], owner[keep]
+    counts = np.bincount(t_owner, minlength=len(art_len))
+    rank = np.arange(len(t_ids)) - np.repeat(pointers(counts)[:-1], counts)
+    first = rank < TUNING.lead_terms
+    return pointers(np.minimum(counts, TUNING.lead_terms)), t_ids[first].astype(np.int32)
 
 
 def _term_counts(

@@ -85,34 +85,33 @@ class Permutations:
         self.num_perm = num_perm
         self.seed = seed
 
-    def signatures(self, sets: list[np.ndarray], chunk: int = 1 << 15) -> np.ndarray:
-        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once.
-
-        a·h + b is computed in uint32, whose products wrap modulo 2³² exactly as the
-        ``& 0xFFFFFFFF`` of the 64-bit product does: the same values at half the memory traffic."""
+    def signatures(self, sets: list[np.ndarray]) -> np.ndarray:
+        """MinHash signature matrix (len(sets) × num_perm, uint32) of many hash sets at once."""
         lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
         full = [x for x in sets if len(x)]
         flat = np.concatenate(full) if full else np.empty(0, np.uint32)
-        return self.signatures_csr(flat, pointers(lengths), chunk)
+        return self.signatures_csr(flat, pointers(lengths))
 
-    def signatures_csr(self, flat: np.ndarray, ptr: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
-        """:meth:`signatures` of the sets ``flat[ptr[i]:ptr[i + 1]]``."""
+    def signatures_csr(self, flat: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+        """:meth:`signatures` of the sets ``flat[ptr[i]:ptr[i + 1]]`` (an empty set's row is
+        all 0xFFFFFFFF, as datasketch leaves it).
+
+        One permutation at a time over the whole flat array: a·h + b computed in uint32 (whose
+        products wrap modulo 2³² exactly as the ``& 0xFFFFFFFF`` of the 64-bit product does),
+        then each set's minimum by a 1-D ``np.minimum.reduceat`` over the rows' starts. A
+        reduceat down the columns of a 2-D block strides through memory: 1-D, contiguous, is
+        about ten times faster (reuters-dev's document signatures 1.45 -> 0.15 s CPU)."""
         n = len(ptr) - 1
         out = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
-        if n == 0:
-            return out
-        flat = flat.astype(np.uint32, copy=False)
-        owners = np.repeat(np.arange(n), np.diff(ptr))
-        a = self.a.astype(np.uint32)[None, :]
-        b = self.b.astype(np.uint32)[None, :]
-        for start in range(0, len(flat), chunk):
-            x = flat[start : start + chunk]
-            own = owners[start : start + chunk]
-            hv = x[:, None] * a
-            hv += b
-            # rows are grouped by owner: reduce each owner's block with reduceat
-            cuts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
-            mins = np.minimum.reduceat(hv, cuts, axis=0)
-            ids = own[cuts]
-            out[ids] = np.minimum(out[ids], mins)
+        rows = np.flatnonzero(ptr[1:] > ptr[:-1])
+        if len(rows):
+            flat = flat.astype(np.uint32, copy=False)
+            starts = ptr[rows]
+            a = self.a.astype(np.uint32)
+            b = self.b.astype(np.uint32)
+            hv = np.empty(len(flat), dtype=np.uint32)  # one buffer, reused by every permutation
+            for j in range(self.num_perm):
+                np.multiply(flat, a[j], out=hv)
+                hv += b[j]
+                out[rows, j] = np.minimum.reduceat(hv, starts)  # no transposed copy
         return out

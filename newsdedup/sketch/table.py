@@ -9,6 +9,11 @@ import numpy as np
 from ..background import WordModel
 from .csr import pointers
 
+#: Word sets of articles kept at once (:attr:`Features.words`): on reuters-dev the rules ask for
+#: 76,116 sets of 10,396 articles; keeping the last 1,024 made leaves 17,168 to make (all kept:
+#: 10,396), and bounds the memory (a set of a hundred terms is a few kilobytes) at any size of run.
+WORD_SETS_KEPT = 1024
+
 
 @dataclass
 class FeatureTable:
@@ -23,11 +28,14 @@ class FeatureTable:
     sent_ptr: np.ndarray  # int64: passage -> its hashes
     sent: np.ndarray  # uint32: sorted unique 3-shingle hashes of each passage
     vocab: list[str]  # term id -> term
+    vocab_hash: np.ndarray  # uint32: term id -> its token hash (hashing.token_hash)
     w_ptr: np.ndarray  # int64
     w_ids: (
         np.ndarray
     )  # int32: every term of an article (words and header headline), first-seen order
     w_counts: np.ndarray  # int32: … and how often it occurs (dropped once weighed)
+    lead_ptr: np.ndarray  # int64
+    lead_ids: np.ndarray  # int32: the first TUNING.lead_terms term tokens of the body, in order
     headlines: list[tuple[str, ...]]  # the terms of a headline given in the header, in order
     # set by with_weights (weights.weigh_terms):
     t_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
@@ -41,6 +49,8 @@ class FeatureTable:
     slots: list[tuple[str, ...] | None] = field(default_factory=list)
     #: the run's language model (set with the weights: how the run's terms are looked up)
     language: WordModel = field(default_factory=WordModel)
+    #: the word sets last asked for (:attr:`Features.words`), at most WORD_SETS_KEPT of them
+    word_sets: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -111,10 +121,18 @@ class Features:
 
     @property
     def words(self) -> frozenset[str]:
-        """Every term of the article before weighting (what a headline's slots are looked up in)."""
+        """Every term of the article before weighting (what a headline's slots are looked up in).
+        The last :data:`WORD_SETS_KEPT` sets made are kept: the matcher asks for one article's
+        again and again as it goes through the candidate pairs in order."""
         t, i = self._t, self._i
-        v = t.vocab
-        return frozenset(v[k] for k in t.w_ids[t.w_ptr[i] : t.w_ptr[i + 1]].tolist())
+        kept = t.word_sets
+        got = kept.get(i)
+        if got is None:
+            v = t.vocab
+            got = kept[i] = frozenset(v[k] for k in t.w_ids[t.w_ptr[i] : t.w_ptr[i + 1]].tolist())
+            if len(kept) > WORD_SETS_KEPT:
+                del kept[next(iter(kept))]  # the oldest made
+        return got
 
     @property
     def language(self) -> WordModel:
@@ -137,12 +155,20 @@ def concat(parts: list[FeatureTable]) -> FeatureTable:
     headlines = [h for p in parts for h in p.headlines]
     index: dict[str, int] = {}
     ids: list[np.ndarray] = []
+    leads: list[np.ndarray] = []
+    hashed: list[tuple[np.ndarray, np.ndarray]] = []  # each range's term ids and their hashes
     for part in parts:
         remap = np.fromiter(
             (index.setdefault(t, len(index)) for t in part.vocab), np.int32, len(part.vocab)
         )
         ids.append(remap[part.w_ids])
-        part.w_ids = part.vocab = None  # type: ignore[assignment]
+        leads.append(remap[part.lead_ids])
+        hashed.append((remap, part.vocab_hash))
+        part.w_ids = part.lead_ids = part.vocab = part.vocab_hash = None  # type: ignore[assignment]
+    vocab_hash = np.zeros(len(index), dtype=np.uint32)
+    for remap, part_hash in hashed:
+        vocab_hash[remap] = part_hash
+    del hashed
 
     def cat(name: str, dtype: type) -> np.ndarray:
         got = [getattr(p, name) for p in parts]
@@ -170,9 +196,12 @@ def concat(parts: list[FeatureTable]) -> FeatureTable:
         sent_ptr=ptr("sent_ptr"),
         sent=cat("sent", np.uint32),
         vocab=list(index),
+        vocab_hash=vocab_hash,
         w_ptr=ptr("w_ptr"),
         w_ids=w_ids,
         w_counts=cat("w_counts", np.int32),
+        lead_ptr=ptr("lead_ptr"),
+        lead_ids=np.concatenate(leads) if leads else np.zeros(0, np.int32),
         headlines=headlines,
         slots=[None] * count,
     )

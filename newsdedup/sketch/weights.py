@@ -81,12 +81,13 @@ def _idf(table: FeatureTable, df: np.ndarray) -> tuple[np.ndarray, np.ndarray, W
     language model they were looked up in."""
     n, vocab = len(table), table.vocab
     # the vocabulary holds every token; only the terms (in some article) are looked up
-    used = np.flatnonzero(df).tolist()
-    language = WordModel(len(used))
+    used = np.flatnonzero(df)
+    terms = [vocab[t] for t in used.tolist()]
+    language = WordModel(len(terms))
     idf = np.zeros(len(vocab), dtype=np.float64)
-    idf[used] = [language.idf(vocab[t], d, n) for t, d in zip(used, df[used].tolist(), strict=True)]
+    idf[used] = language.idfs(terms, df[used], n)
     common = np.zeros(len(vocab), dtype=bool)
-    common[used] = [language.df(vocab[t]) >= TUNING.specific_max_bg for t in used]
+    common[used] = language.dfs(terms) >= TUNING.specific_max_bg
     return idf, common, language
 
 
