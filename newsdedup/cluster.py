@@ -141,9 +141,21 @@ def _story(
     # each member's linked members, in the group's order (sums added in that order): its
     # links, not every other member (a storyline of hundreds of members was quadratic)
     pos = {m: i for i, m in enumerate(group)}
-    linked = {
-        m: sorted((o for o in adj.get(m, ()) if o in pos), key=pos.__getitem__) for m in group
-    }
+    linked: dict[int, list[int]] = (
+        {group[0]: []}
+        if len(group) == 1
+        else {
+            m: sorted(
+                (
+                    o
+                    for o in adj.get(m, ())
+                    if o in pos and ((m, o) if m < o else (o, m)) in by_pair
+                ),
+                key=pos.__getitem__,
+            )
+            for m in group
+        }
+    )
     strength = {m: sum(link(m, o).score for o in linked[m]) for m in group}
     base = min(group, key=lambda m: (-round(strength[m], 9), articles[m].doc.sha256))
     rest = sorted(
