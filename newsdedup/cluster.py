@@ -95,7 +95,7 @@ def cluster(
             if vals:
                 table[large] = pick(vals)
     by_pair = {(ln.a, ln.b): ln for ln in links}
-    stories = [_story(group, articles, by_pair) for group in members.values()]
+    stories = [_story(group, articles, by_pair, adj) for group in members.values()]
     stories.sort(key=lambda s: (_first_day(s, days), s.id))
     return stories
 
@@ -130,12 +130,33 @@ def _first_day(story: Story, days: list[int | None]) -> tuple[bool, int]:
 
 
 def _story(
-    group: list[int], articles: list[Article], by_pair: dict[tuple[int, int], Link]
+    group: list[int],
+    articles: list[Article],
+    by_pair: dict[tuple[int, int], Link],
+    adj: dict[int, dict[int, float]],
 ) -> Story:
-    def link(x: int, y: int) -> Link | None:
-        return by_pair.get((x, y) if x < y else (y, x))
+    def link(x: int, y: int) -> Link:
+        return by_pair[(x, y) if x < y else (y, x)]
 
-    strength = {m: sum(ln.score for o in group if o != m and (ln := link(m, o))) for m in group}
+    # each member's linked members, in the group's order (sums added in that order): its
+    # links, not every other member (a storyline of hundreds of members was quadratic)
+    pos = {m: i for i, m in enumerate(group)}
+    linked: dict[int, list[int]] = (
+        {group[0]: []}
+        if len(group) == 1
+        else {
+            m: sorted(
+                (
+                    o
+                    for o in adj.get(m, ())
+                    if o in pos and ((m, o) if m < o else (o, m)) in by_pair
+                ),
+                key=pos.__getitem__,
+            )
+            for m in group
+        }
+    )
+    strength = {m: sum(link(m, o).score for o in linked[m]) for m in group}
     base = min(group, key=lambda m: (-round(strength[m], 9), articles[m].doc.sha256))
     rest = sorted(
         (m for m in group if m != base),
@@ -147,9 +168,9 @@ def _story(
     )
     relation: dict[int, Link | None] = {base: None}
     for m in rest:
-        direct = link(base, m)
+        direct = by_pair.get((base, m) if base < m else (m, base))
         if direct is None:
-            options = [ln for o in group if o != m and (ln := link(m, o))]
+            options = [link(m, o) for o in linked[m]]
             direct = max(options, key=lambda ln: ln.score) if options else None
         relation[m] = direct
     sid = "s" + hashlib.sha256(articles[base].doc.sha256.encode()).hexdigest()[:10]

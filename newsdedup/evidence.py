@@ -21,43 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import unique_first_counts
-from .match.measures import csr_cosines
+from .match.measures import csr_cosines, csr_overlaps
 from .model import Article
 from .sketch import FeatureTable, is_term, tokens
-from .sketch.csr import owners, pointers, row_positions
+from .sketch.csr import owners, pointers
 from .tuning import TUNING
-
-
-def _overlap(
-    ptr: np.ndarray,
-    ids: np.ndarray,
-    firsts: np.ndarray,
-    seconds: np.ndarray,
-    other: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """How many ids each pair of rows has in common (rows of unique ids); with ``other``
-    (pointers and ids of a second CSR table), row ``firsts[k]`` of the first table against row
-    ``seconds[k]`` of the second."""
-    out = np.zeros(len(firsts), dtype=np.int64)
-    optr, oids = other if other is not None else (ptr, ids)
-    if not len(firsts) or not len(ids) or not len(oids):
-        return out
-    ids64, oids64 = ids.astype(np.int64), oids.astype(np.int64)
-    span = max(int(ids64.max()), int(oids64.max())) + 1
-    step = 8_192
-    for lo in range(0, len(firsts), step):
-        s, g = firsts[lo : lo + step], seconds[lo : lo + step]
-        pair = np.arange(len(s), dtype=np.int64)
-        keys = np.concatenate(
-            [
-                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[row_positions(ptr, s)],
-                np.repeat(pair, np.diff(optr)[g]) * span + oids64[row_positions(optr, g)],
-            ]
-        )
-        keys.sort()
-        same = keys[1:][keys[1:] == keys[:-1]] // span
-        out[lo : lo + len(s)] = np.bincount(same, minlength=len(s))
-    return out
 
 
 @dataclass(frozen=True)
@@ -233,7 +201,7 @@ def gather(
     lead = vectors.lead.cosines(firsts, seconds)
     head = vectors.head.cosines(firsts, seconds)
     spec_len = np.diff(table.spec_ptr)
-    common = _overlap(table.spec_ptr, table.spec_ids, firsts, seconds)
+    common = csr_overlaps(table.spec_ptr, table.spec_ids, firsts, seconds)
     fewer = np.maximum(1, np.minimum(spec_len[firsts], spec_len[seconds]))
     pcount = np.diff(table.ps_ptr)
     pfew = np.maximum(1, np.minimum(pcount[firsts], pcount[seconds]))
@@ -249,12 +217,12 @@ def gather(
     with np.errstate(divide="ignore", invalid="ignore"):
         cover_a = np.where(
             s_len[firsts] > 0,
-            _overlap(s_ptr, s_ids, firsts, seconds, words) / np.maximum(s_len[firsts], 1),
+            csr_overlaps(s_ptr, s_ids, firsts, seconds, words) / np.maximum(s_len[firsts], 1),
             1.0,
         )
         cover_b = np.where(
             s_len[seconds] > 0,
-            _overlap(s_ptr, s_ids, seconds, firsts, words) / np.maximum(s_len[seconds], 1),
+            csr_overlaps(s_ptr, s_ids, seconds, firsts, words) / np.maximum(s_len[seconds], 1),
             1.0,
         )
     cols = {

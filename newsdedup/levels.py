@@ -16,6 +16,7 @@ from .match import (
     MatchRun,
     headline_slots,
     headlines_agree,
+    headlines_agree_bulk,
     pair_cosines,
     prepare,
     rule_links,
@@ -85,44 +86,77 @@ LEVEL_KINDS["storyline"] = LEVEL_KINDS["event"] | {
 }
 
 
-def slots_apart(fa: Features, fb: Features) -> bool:
+def slots_apart(
+    fa: Features, fb: Features, words: Callable[[Features], frozenset[str]] | None = None
+) -> bool:
     """Each headline has slots of its own (names, tickers, figures: see
     :func:`match.headline_slots`; words both headlines have are their template) and none of
     them turns up in the other article: two items about different subjects, however alike
-    their wording (two companies' dividend notices, two funds' payouts)."""
+    their wording (two companies' dividend notices, two funds' payouts). ``words``: an
+    article's word set, when kept for many pairs (:attr:`Features.words` makes one each time)."""
     ha, hb = set(fa.headline), set(fb.headline)
     sa = [t for t in headline_slots(fa) if t not in hb]
     sb = [t for t in headline_slots(fb) if t not in ha]
     if not sa or not sb:
         return False
-    wa, wb = fa.words, fb.words
+    wa, wb = (fa.words, fb.words) if words is None else (words(fa), words(fb))
     return not any(t in wb for t in sa) and not any(t in wa for t in sb)
 
 
-def vetoed(run: MatchRun, a: int, b: int) -> bool:
-    """The rules that no score overrides (they hold at every level): headlines whose slots
-    disagree are template items of different companies or hours; dated articles further apart
-    than the window, and one source's items on different days, are different items unless
-    near-identical (which the reprint rule finds)."""
-    fa, fb = run.feats[a], run.feats[b]
-    if not headlines_agree(fa, fb) or slots_apart(fa, fb):
-        return True
-    da, db = run.days[a], run.days[b]
-    if da is None or db is None or da == db:
-        return False
-    if abs(da - db) > run.settings.window_days:
-        return True
+def vetoed(run: MatchRun, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Which pairs the rules that no score overrides veto (they hold at every level), in
+    bulk: headlines whose slots disagree are template items of different companies or hours;
+    dated articles further apart than the window, and one source's items on different days,
+    are different items unless near-identical (which the reprint rule finds)."""
+    agree = headlines_agree_bulk(run.heads, firsts, seconds)
+    da, db = run.day_arr[firsts], run.day_arr[seconds]
+    apart_days = (da != UNDATED) & (db != UNDATED) & (da != db)
+    far = apart_days & (np.abs(da - db) > run.settings.window_days)
     # one source's items on two days with their times known to be a day apart: a recurring
     # item (a daily notice), not a version (a day's date alone may be hours apart across
     # midnight: reuters-2017's next-day S pairs are dated by day only)
-    src, ha, hb = run.sources, run.clock[a], run.clock[b]
-    same_source = src[a] is not None and src[a] == src[b]
-    return (
-        same_source
-        and ha is not None
-        and hb is not None
-        and abs(ha - hb) >= TUNING.same_source_hours
+    src, clock = _source_codes(run), _clock(run)
+    ha, hb = clock[firsts], clock[seconds]
+    same_source = (src[firsts] >= 0) & (src[firsts] == src[seconds])
+    with np.errstate(invalid="ignore"):  # an unknown time (NaN) is never hours apart
+        hours_apart = np.abs(ha - hb) >= TUNING.same_source_hours
+    recurring = apart_days & same_source & hours_apart
+    out: np.ndarray = ~agree | far | recurring
+    # the last rule, per pair, for the pairs the others let through
+    feats, kept = run.feats, _words_kept()
+    rest = np.flatnonzero(~out)
+    pairs = zip(firsts[rest].tolist(), seconds[rest].tolist(), strict=True)
+    out[rest] = [slots_apart(feats[a], feats[b], kept) for a, b in pairs]
+    return out
+
+
+def _source_codes(run: MatchRun) -> np.ndarray:
+    """Each article's source as a number (-1: none)."""
+    codes: dict[str, int] = {}
+    return np.fromiter(
+        (-1 if s is None else codes.setdefault(s, len(codes)) for s in run.sources),
+        dtype=np.int64,
+        count=len(run.sources),
     )
+
+
+def _clock(run: MatchRun) -> np.ndarray:
+    """Each article's time in hours (NaN: none)."""
+    return np.array([np.nan if h is None else h for h in run.clock], dtype=np.float64)
+
+
+def _words_kept() -> Callable[[Features], frozenset[str]]:
+    """:attr:`Features.words`, each article's made once."""
+    kept: dict[int, frozenset[str]] = {}
+
+    def words(f: Features) -> frozenset[str]:
+        key = id(f)
+        got = kept.get(key)
+        if got is None:
+            got = kept[key] = f.words
+        return got
+
+    return words
 
 
 def _allowed(
@@ -131,8 +165,7 @@ def _allowed(
     """Pairs that no rule vetoes (see :func:`vetoed`), checked only where ``wanted``."""
     ok = np.zeros(len(firsts), dtype=bool)
     rows = np.flatnonzero(wanted)
-    pairs = zip(firsts[rows].tolist(), seconds[rows].tolist(), strict=True)
-    ok[rows] = [not vetoed(run, a, b) for a, b in pairs]
+    ok[rows] = ~vetoed(run, firsts[rows], seconds[rows])
     return ok
 
 
@@ -162,7 +195,7 @@ def _scored_links(
             a, b, kind, score, float(col["jaccard"][k]), float(col["containment"][k]),
             int(col["shared"][k]), float(col["matcher_cosine"][k]),
         )  # fmt: skip
-        out.append(with_specifics(link, run.feats[a], run.feats[b]))
+        out.append(with_specifics(link, run.table))
     return out
 
 
@@ -184,11 +217,14 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
     # sentences in common are a copy only of the same event: a follow-up that repeats the
     # background paragraphs of an earlier piece, or an item about another subject (the
     # headlines' own slots apart), is another event of its storyline
-    feats = run.feats
+    feats, kept = run.feats, _words_kept()
     rules = [
         replace(ln, kind=LinkKind.SHARED_BACKGROUND)
         if ln.kind == LinkKind.SHARED_PASSAGES
-        and (p_event[at[(ln.a, ln.b)]] < event.threshold or slots_apart(feats[ln.a], feats[ln.b]))
+        and (
+            p_event[at[(ln.a, ln.b)]] < event.threshold
+            or slots_apart(feats[ln.a], feats[ln.b], kept)
+        )
         else ln
         for ln in rules
     ]
@@ -198,7 +234,7 @@ def level_links(run: MatchRun, rules: list[Link], event: Scorer, storyline: Scor
     for a, b in zip((dup // n).tolist(), (dup % n).tolist(), strict=True):
         old = by_pair.get((a, b))
         fa, fb = feats[a], feats[b]
-        differ = not headlines_agree(fa, fb) or slots_apart(fa, fb)  # two companies' notices
+        differ = not headlines_agree(fa, fb) or slots_apart(fa, fb, kept)  # two companies' notices
         if not differ and (old is None or old.kind not in LEVEL_KINDS["copy"]):
             by_pair[(a, b)] = Link(a, b, LinkKind.REPRINT, 1.0, 1.0, 1.0, 0, 0.0)
     rules = list(by_pair.values())

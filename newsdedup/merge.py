@@ -10,10 +10,11 @@ so each source's reading order is kept. Boilerplate never reaches this stage (no
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,15 +23,18 @@ import numpy as np
 from .cluster import Story
 from .match import Link, day_number
 from .model import Article, Field, FieldSource
-from .sketch import TokenHasher, sentences, shingle_hashes, tokens
+from .sketch import TokenHasher, sentences, tokens
+from .sketch.build import _segment_shingles as segment_shingles
+from .sketch.tokens import CUT, sentence_tokens
 from .tuning import TUNING
 
 if TYPE_CHECKING:
     from .pipeline import Result
 
-#: stories merged between two progress calls: a story takes about a millisecond, so the bar
-#: moves a few times a second without the calls costing anything
-MERGE_TICK = 64
+#: stories merged together: their sentences are tokenised and shingled in one pass (the
+#: per-call cost of numpy spread over a few thousand sentences), and the bar moves once a
+#: block, a few times a second, while a block's arrays stay a few MB
+MERGE_BLOCK = 256
 # Two sentences are one passage by the matcher's rule (TUNING.passage_threshold over word
 # TUNING.passage_shingle-shingles), or when they keep a long stretch verbatim
 # (TUNING.merge_min_shared, TUNING.merge_containment).
@@ -141,7 +145,11 @@ def article_days(stories: list[Story], articles: list[Article]) -> dict[int, str
     return out
 
 
-def build_entry(story: Story, articles: list[Article]) -> Entry:
+def build_entry(
+    story: Story, articles: list[Article], units: list[list[Unit]] | None = None
+) -> Entry:
+    """The story's entry; ``units``: its members' :func:`sentence_units`, in member order,
+    when worked out in bulk beforehand."""
     known = _known_days(story, articles)
     tags = _tags(len(story.members))
     sources: list[Source] = []
@@ -158,7 +166,7 @@ def build_entry(story: Story, articles: list[Article]) -> Entry:
     headline, hsource = _headline(story, articles)
     return Entry(
         story, date, first, last, [dt.date.fromordinal(d).isoformat() for d in known],
-        headline, hsource, sources, merge_text(sources),
+        headline, hsource, sources, merge_text(sources, units),
     )  # fmt: skip
 
 
@@ -174,51 +182,87 @@ def _headline(story: Story, articles: list[Article]) -> tuple[str, str]:
     return (h.value or articles[story.base].path), (h.source or FieldSource.PATH)
 
 
-def merge_text(sources: list[Source]) -> list[Passage]:
-    hasher = TokenHasher()
+#: a sentence, its tokens' hashes' word shingles (TUNING.passage_shingle-shingles, empty for a
+#: sentence without words)
+Unit = tuple[str, np.ndarray]
+
+
+def sentence_units(articles: Sequence[Article], hasher: TokenHasher) -> list[list[Unit]]:
+    """Each article's sentences (a paragraph without one: the paragraph) with their word
+    shingles, the shingles of every sentence of every article at once: one pass of the token
+    pattern and one vectorised shingling instead of a few numpy calls a sentence."""
+    texts: list[str] = []
+    per_art: list[int] = []
+    for art in articles:
+        sents = [sent for para in art.body for sent in (sentences(para) or [para])]
+        per_art.append(len(sents))
+        texts.extend(sents)
+    words = sentence_tokens(texts)
+    index = {t: i for i, t in enumerate(dict.fromkeys(words))}
+    stream = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+    cut = stream == index.get(CUT, -1)
+    lengths = np.diff(np.r_[-1, np.flatnonzero(cut)]) - 1  # tokens of each sentence
+    hashes = hasher(list(index))[stream[~cut]]
+    shingles = segment_shingles(hashes, lengths, TUNING.passage_shingle)
+    out: list[list[Unit]] = []
+    first = 0
+    for count in per_art:
+        out.append(
+            list(zip(texts[first : first + count], shingles[first : first + count], strict=True))
+        )
+        first += count
+    return out
+
+
+def merge_text(sources: list[Source], units: list[list[Unit]] | None = None) -> list[Passage]:
+    """The story's passages in reading order (see the module's notes). ``units``: each
+    source's :func:`sentence_units`, when worked out in bulk beforehand."""
+    if units is None:
+        units = sentence_units([s.article for s in sources], TokenHasher())
     passages: list[Passage] = []
     shingles: list[np.ndarray] = []
     index: dict[int, set[int]] = defaultdict(set)
     order: list[int] = []  # passage ids in reading order
+    last = len(sources) - 1
 
-    def add(text: str, sh: np.ndarray, tag: str) -> int:
+    def add(text: str, sh: np.ndarray, tag: str, indexed: bool) -> int:
         pid = len(passages)
         passages.append(Passage(text, [tag]))
         shingles.append(sh)
-        for h in sh.tolist():
-            index[h].add(pid)
+        if indexed:  # the last source's passages are never looked up
+            for h in sh.tolist():
+                index[h].add(pid)
         return pid
 
-    for src in sources:
-        # 1. match every sentence of this source against the passages so far
-        units: list[tuple[str, np.ndarray, int]] = []  # (sentence, shingles, matched pid or -1)
+    for n, (src, own_units) in enumerate(zip(sources, units, strict=True)):
+        # 1. match every sentence of this source against the passages so far (the first
+        #    source has none to match)
+        matched: list[tuple[str, np.ndarray, int]] = []  # (sentence, shingles, pid or -1)
         taken: set[int] = set()
         own: set[bytes] = set()
-        for para in src.article.body:
-            for sent in sentences(para) or [para]:
-                toks = tokens(sent)
-                sh = shingle_hashes(
-                    hasher(toks), TUNING.passage_shingle
-                )  # empty for text without words
-                key = sh.tobytes() if len(sh) else sent.encode()
-                if key in own:
-                    continue  # a sentence repeated within one source is shown once
-                own.add(key)
-                best = _best_match(sh, index, shingles, taken) if len(sh) else -1
-                if best >= 0:
-                    taken.add(best)
-                units.append((sent, sh, best))
+        for sent, sh in own_units:
+            key = sh.tobytes() if len(sh) else sent.encode()
+            if key in own:
+                continue  # a sentence repeated within one source is shown once
+            own.add(key)
+            best = _best_match(sh, index, shingles, taken) if n and len(sh) else -1
+            if best >= 0:
+                taken.add(best)
+            matched.append((sent, sh, best))
         # 2. matched sentences join their passage. Only matches in the same order in both texts
         #    (the longest increasing run of positions) anchor placement: each run of unmatched
         #    sentences goes right before the source's next anchor (a trailing run at the end)
+        if n == 0:  # nothing to match: every sentence is a new passage, in order
+            order = [add(sent, sh, src.tag, n < last) for sent, sh, _ in matched]
+            continue
         pos = {pid: i for i, pid in enumerate(order)}
-        anchors = _monotone([pos[b] for _, _, b in units if b >= 0])
+        anchors = _monotone([pos[b] for _, _, b in matched if b >= 0])
         before: dict[int, list[int]] = {}
         pending: list[int] = []
         k = -1
-        for sent, sh, best in units:
+        for sent, sh, best in matched:
             if best < 0:
-                pending.append(add(sent, sh, src.tag))
+                pending.append(add(sent, sh, src.tag, n < last))
                 continue
             k += 1
             p = passages[best]
@@ -236,8 +280,6 @@ def merge_text(sources: list[Source]) -> list[Passage]:
 
 def _monotone(positions: list[int]) -> set[int]:
     """Indices of a longest strictly increasing subsequence of ``positions`` (patience sort)."""
-    import bisect
-
     tails: list[int] = []  # smallest tail value of an increasing run of each length
     tail_idx: list[int] = []
     prev = [-1] * len(positions)
@@ -300,21 +342,29 @@ def timeline(
     stories are left out when either is given. ``dups_only`` keeps stories of several articles."""
     articles = result.corpus.articles
     entries = []
-    total = len(result.stories)
-    for n, story in enumerate(result.stories, 1):
-        if progress is not None and (n % MERGE_TICK == 0 or n == total):
-            progress("merge", n, total)
-        if dups_only and len(story.members) < 2:
-            continue
-        entry = build_entry(story, articles)
-        if since or until:
-            if entry.first_day is None:
-                continue
-            if since and (entry.last_day or "") < since:
-                continue
-            if until and entry.first_day > until:
-                continue
-        entries.append(entry)
+    wanted = [s for s in result.stories if not dups_only or len(s.members) >= 2]
+    total, done = len(result.stories), len(result.stories) - len(wanted)
+    hasher = TokenHasher()  # one cache of token hashes for the whole timeline
+    for lo in range(0, len(wanted), MERGE_BLOCK):
+        block = wanted[lo : lo + MERGE_BLOCK]
+        units = sentence_units([articles[m] for s in block for m in s.members], hasher)
+        first = 0
+        for story in block:
+            own = units[first : first + len(story.members)]
+            first += len(story.members)
+            entry = build_entry(story, articles, own)
+            if since or until:
+                if entry.first_day is None:
+                    continue
+                if since and (entry.last_day or "") < since:
+                    continue
+                if until and entry.first_day > until:
+                    continue
+            entries.append(entry)
+        if progress is not None:
+            progress("merge", done + lo + len(block), total)
+    if progress is not None and not wanted:
+        progress("merge", total, total)
     entries.sort(key=lambda e: (e.first_day is None, e.first_day or "", e.story.id))
     # the events of one storyline together, in the place of its first (at the storyline level
     # each story is its own storyline: date order as above)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsdedup.evidence import _overlap, csr_cosines, ranks
+from newsdedup.evidence import csr_cosines, ranks
+from newsdedup.match.measures import csr_overlaps
 from newsdedup.pipeline import find_stories_in, load
 from newsdedup.settings import LEVELS, Settings
 
@@ -44,7 +45,7 @@ def test_csr_helpers_match_dense_products() -> None:
     a, b = np.array([0, 1, 2, 3, 8]), np.array([4, 5, 6, 7, 0])
     assert np.allclose(csr_cosines(ptr, ids, w, a, b), (dense[a] * dense[b]).sum(axis=1))
     want = [len(set(rows[x].tolist()) & set(rows[y].tolist())) for x, y in zip(a, b, strict=True)]
-    assert _overlap(ptr, ids, a, b).tolist() == want
+    assert csr_overlaps(ptr, ids, a, b).tolist() == want
 
 
 def test_pairs_do_not_depend_on_the_order_of_the_input(tmp_path: Path, data: Path) -> None:

@@ -6,13 +6,20 @@ import csv
 import io
 import json
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from newsdedup.merge import timeline
+from newsdedup.merge import build_entry, sentence_units, timeline
 from newsdedup.pipeline import find_stories_in, load
+from newsdedup.render.text import _wrap
 from newsdedup.settings import Settings
+from newsdedup.sketch import TokenHasher, sentences, shingle_hashes, tokens
+from newsdedup.tuning import TUNING
 
 from .conftest import ROOT, run_cli
 from .test_cli import _golden
@@ -160,3 +167,47 @@ def test_events_of_one_storyline_follow_each_other_under_its_heading() -> None:
         json.loads(x) for x in run_cli("timeline", "-f", "jsonl", "samples").stdout.splitlines()
     ]
     assert {r["story"]: r["storyline"] for r in rows}["sce056440da"] == "s41394a7529"
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab é-\u00a0\t\n")), max_size=60),
+    width=st.integers(1, 30),
+    first=st.integers(0, 12),
+    rest=st.integers(0, 12),
+)
+def test_the_quick_wrap_fills_lines_as_textwrap_does(
+    text: str, width: int, first: int, rest: int
+) -> None:
+    """Passages are wrapped without textwrap's word-splitting pattern where it is not needed
+    (no hyphen, no whitespace but spaces); the lines are textwrap's all the same."""
+    if first >= width:  # textwrap loops forever on a leading space it has no room for
+        first = width - 1
+    ind, sub = " " * first, " " * rest
+    want = textwrap.wrap(text, width, initial_indent=ind, subsequent_indent=sub) or [""]
+    assert _wrap(text, width, ind, sub) == want
+
+
+def test_sentences_are_shingled_in_bulk_as_one_by_one(data: Path) -> None:
+    """The merge stage shingles every sentence of a block of stories at once: the same word
+    shingles as each sentence on its own, the same passages as each story on its own."""
+    s = Settings()
+    result = find_stories_in(load([str(data / "meter-dev")], s), s)
+    articles = result.corpus.articles
+    units = sentence_units(articles, TokenHasher())
+    hasher = TokenHasher()
+    for art, own in zip(articles, units, strict=True):
+        assert [u[0] for u in own] == [x for p in art.body for x in (sentences(p) or [p])]
+        for sent, sh in own:
+            one = shingle_hashes(hasher(tokens(sent)), TUNING.passage_shingle)
+            assert sh.dtype == one.dtype and sh.tobytes() == one.tobytes()
+    calls: list[tuple[str, int, int]] = []
+    entries = timeline(result, progress=lambda *c: calls.append(c))
+    assert [c[1] for c in calls] == sorted(c[1] for c in calls)
+    assert calls[-1] == ("merge", len(result.stories), len(result.stories))
+    by_id = {e.story.id: e for e in entries}
+    several = [st_ for st_ in result.stories if len(st_.members) > 2]
+    assert several
+    for story in several:
+        alone = build_entry(story, articles)  # the story's sentences shingled on their own
+        assert alone.passages == by_id[story.id].passages

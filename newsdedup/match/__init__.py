@@ -14,7 +14,7 @@ from __future__ import annotations
 from .link import Link, day_number, hours
 from .lsh import UNDATED, lsh_params
 from .measures import pair_cosines, set_jaccard_csr
-from .rules import headline_slots, headlines_agree, verify, with_specifics
+from .rules import headline_slots, headlines_agree, headlines_agree_bulk, verify, with_specifics
 from .run import MatchRun, check_pairs, find_links, prepare, rule_links
 from .wire import flash_links, slug_key, slug_links
 
@@ -28,6 +28,7 @@ __all__ = [
     "flash_links",
     "headline_slots",
     "headlines_agree",
+    "headlines_agree_bulk",
     "hours",
     "lsh_params",
     "pair_cosines",

@@ -77,6 +77,38 @@ def csr_cosines(
     return out
 
 
+def csr_overlaps(
+    ptr: np.ndarray,
+    ids: np.ndarray,
+    firsts: np.ndarray,
+    seconds: np.ndarray,
+    other: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """How many ids each pair of rows has in common (rows of unique ids); with ``other``
+    (pointers and ids of a second CSR table), row ``firsts[k]`` of the first table against row
+    ``seconds[k]`` of the second."""
+    out = np.zeros(len(firsts), dtype=np.int64)
+    optr, oids = other if other is not None else (ptr, ids)
+    if not len(firsts) or not len(ids) or not len(oids):
+        return out
+    ids64, oids64 = ids.astype(np.int64), oids.astype(np.int64)
+    span = max(int(ids64.max()), int(oids64.max())) + 1
+    step = 8_192
+    for lo in range(0, len(firsts), step):
+        s, g = firsts[lo : lo + step], seconds[lo : lo + step]
+        pair = np.arange(len(s), dtype=np.int64)
+        keys = np.concatenate(
+            [
+                np.repeat(pair, np.diff(ptr)[s]) * span + ids64[row_positions(ptr, s)],
+                np.repeat(pair, np.diff(optr)[g]) * span + oids64[row_positions(optr, g)],
+            ]
+        )
+        keys.sort()
+        same = keys[1:][keys[1:] == keys[:-1]] // span
+        out[lo : lo + len(s)] = np.bincount(same, minlength=len(s))
+    return out
+
+
 def pair_cosines(table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     """The cosine of each pair's term weights, as :func:`newsdedup.sketch.cosine` sums it: over
     the terms of the article with fewer terms (the first on a tie), in that article's order."""

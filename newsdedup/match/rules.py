@@ -22,9 +22,11 @@ import numpy as np
 from ..background import WordModel
 from ..model import LinkKind
 from ..settings import Settings
-from ..sketch import Features, cosine, jaccard_containment
+from ..sketch import Features, FeatureTable, cosine, jaccard_containment
+from ..sketch.csr import pointers
 from ..tuning import TUNING
 from .link import Link
+from .measures import csr_overlaps
 
 
 @overload
@@ -75,12 +77,18 @@ class Pair:
     same_source: bool
     approx: float | None = None
     cos: float | None = None
+    # measured in bulk beforehand (:func:`newsdedup.match.run.pair_facts`), else here:
+    agree: bool | None = None  # headlines_agree
+    distinctive: bool | None = None  # shares_distinctive
+
+    def jaccard_containment(self) -> tuple[float, float]:
+        return jaccard_containment(self.fa.shingles, self.fb.shingles)
 
 
 def verify(p: Pair, settings: Settings) -> Link | None:
     """Score one candidate pair exactly and decide whether (and how) it links."""
     fa, fb = p.fa, p.fb
-    if not headlines_agree(fa, fb):
+    if not (headlines_agree(fa, fb) if p.agree is None else p.agree):
         return None
     cos = cosine(fa.terms, fb.terms) if p.cos is None else p.cos
     gap = p.gap_days
@@ -91,17 +99,18 @@ def verify(p: Pair, settings: Settings) -> Link | None:
     if small >= TUNING.reprint_min_shingles:
         need = reprint_need(small, large)
         if p.approx is None or p.approx >= need - TUNING.approx_margin:
-            exact = jaccard_containment(fa.shingles, fb.shingles)
+            exact = p.jaccard_containment()
             if exact[1] >= TUNING.reprint_containment:
                 jac, cont = exact
                 return Link(p.a, p.b, LinkKind.REPRINT, cont, jac, cont, p.shared, cos)
     if p.shared >= TUNING.passage_min_shared and cos >= TUNING.passage_min_cosine:
-        jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+        jac, cont = exact or p.jaccard_containment()
         few = max(1, min(fa.passage_count, fb.passage_count))
         score = max(cos, min(1.0, p.shared / few))
         return Link(p.a, p.b, LinkKind.SHARED_PASSAGES, score, jac, cont, p.shared, cos)
-    if shares_distinctive(fa, fb) and _same_facts(p, cos, settings):
-        jac, cont = exact or jaccard_containment(fa.shingles, fb.shingles)
+    distinctive = shares_distinctive(fa, fb) if p.distinctive is None else p.distinctive
+    if distinctive and _same_facts(p, cos, settings):
+        jac, cont = exact or p.jaccard_containment()
         return Link(p.a, p.b, LinkKind.SAME_FACTS, cos, jac, cont, p.shared, cos)
     return None
 
@@ -110,7 +119,7 @@ def _far(p: Pair, cos: float) -> Link | None:
     """Outside the window, or one source on two days: near-identical texts only."""
     if p.approx is not None and p.approx < TUNING.near_identical - TUNING.approx_margin:
         return None
-    jac, cont = jaccard_containment(p.fa.shingles, p.fb.shingles)
+    jac, cont = p.jaccard_containment()
     if jac >= TUNING.near_identical:
         return Link(p.a, p.b, LinkKind.REPRINT, jac, jac, cont, p.shared, cos)
     return None
@@ -135,12 +144,38 @@ def shares_distinctive(fa: Features, fb: Features) -> bool:
     return len(set(fa.top_ids.tolist()) & set(fb.top_ids.tolist())) >= TUNING.min_shared_terms
 
 
-def with_specifics(link: Link, fa: Features, fb: Features) -> Link:
-    """The link with the specifics both articles have, most telling first."""
-    ta, tb = fa.terms, fb.terms  # made once a link: Features rows are columns
-    weight = {t: ta.get(t, 0.0) + tb.get(t, 0.0) for t in fa.specific & fb.specific}
-    common = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
-    return replace(link, specifics=tuple(common[: TUNING.evidence_specifics]))
+def shares_distinctive_bulk(
+    table: FeatureTable, firsts: np.ndarray, seconds: np.ndarray
+) -> np.ndarray:
+    """:func:`shares_distinctive` of many pairs at once (an article's top terms are unique)."""
+    common = csr_overlaps(table.top_ptr, table.top_ids, firsts, seconds)
+    shares: np.ndarray = common >= TUNING.min_shared_terms
+    return shares
+
+
+def with_specifics(link: Link, table: FeatureTable) -> Link:
+    """The link with the specifics both its articles have, most telling first (by the sum of
+    their term weights in the two, then by term)."""
+    a, b = link.a, link.b
+    sp = table.spec_ptr
+    common = np.intersect1d(
+        table.spec_ids[sp[a] : sp[a + 1]], table.spec_ids[sp[b] : sp[b + 1]], assume_unique=True
+    )
+    if not len(common):
+        return replace(link, specifics=())
+    ga, gb = _row_weights(table, a, common), _row_weights(table, b, common)
+    v = table.vocab
+    weight = {v[t]: ga.get(t, 0.0) + gb.get(t, 0.0) for t in common.tolist()}
+    ranked = sorted(weight, key=lambda t: (-weight[t], t))  # most telling first
+    return replace(link, specifics=tuple(ranked[: TUNING.evidence_specifics]))
+
+
+def _row_weights(table: FeatureTable, i: int, ids: np.ndarray) -> dict[int, float]:
+    """Article ``i``'s weights of those of the term ids ``ids`` it weighs."""
+    lo, hi = table.t_ptr[i], table.t_ptr[i + 1]
+    own = table.t_ids[lo:hi]
+    hit = np.isin(own, ids)
+    return dict(zip(own[hit].tolist(), table.t_w[lo:hi][hit].tolist(), strict=True))
 
 
 def headline_slots(f: Features) -> tuple[str, ...]:
@@ -157,6 +192,62 @@ def rare(words: Iterable[str], language: WordModel) -> tuple[str, ...]:
     return tuple(t for t in words if language.df(t) < TUNING.headline_slot_max_bg)
 
 
+@dataclass(frozen=True)
+class HeadlineRows:
+    """Each article's headline as CSR rows of term ids (sorted): its slots
+    (:func:`headline_slots`) and its template words (the rest), and each article's words
+    (the table's ``w_ptr``/``w_ids``): what :func:`headlines_agree` reads, for pairs in bulk."""
+
+    slot_ptr: np.ndarray
+    slot_ids: np.ndarray
+    tmpl_ptr: np.ndarray
+    tmpl_ids: np.ndarray
+    words: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def slot_count(self) -> np.ndarray:
+        return np.diff(self.slot_ptr)
+
+
+def headline_rows(table: FeatureTable, feats: list[Features]) -> HeadlineRows:
+    """The :class:`HeadlineRows` of a run's articles (a headline term outside the vocabulary,
+    which no article's words hold, gets an id of its own)."""
+    index = {t: i for i, t in enumerate(table.vocab)}
+    slots: list[list[int]] = []
+    tmpl: list[list[int]] = []
+    for f in feats:
+        own = headline_slots(f)
+        slots.append(sorted({index.setdefault(t, len(index)) for t in own}))
+        mine = set(own)
+        tmpl.append(sorted({index.setdefault(t, len(index)) for t in f.headline if t not in mine}))
+    s_ptr, s_ids = _csr(slots)
+    t_ptr, t_ids = _csr(tmpl)
+    return HeadlineRows(s_ptr, s_ids, t_ptr, t_ids, (table.w_ptr, table.w_ids))
+
+
+def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lens.sum()))
+    return pointers(lens), flat
+
+
+def headlines_agree_bulk(
+    heads: HeadlineRows, firsts: np.ndarray, seconds: np.ndarray
+) -> np.ndarray:
+    """:func:`headlines_agree` of many pairs at once (the same counts and comparisons)."""
+    common = csr_overlaps(heads.tmpl_ptr, heads.tmpl_ids, firsts, seconds)
+    count = heads.slot_count
+    disagree = np.zeros(len(firsts), dtype=bool)
+    for x, y in ((firsts, seconds), (seconds, firsts)):
+        found = csr_overlaps(heads.slot_ptr, heads.slot_ids, x, y, heads.words)
+        slots = count[x]
+        disagree |= (slots >= TUNING.headline_min_slots) & (
+            found <= TUNING.headline_slot_cover * slots
+        )
+    agree: np.ndarray = (common == 0) | ~disagree
+    return agree
+
+
 def headlines_agree(fa: Features, fb: Features) -> bool:
     """Two articles whose headlines were given are one story only if each headline's slots
     mostly turn up in the other article. Template items (twenty companies' dividend notices, a
@@ -168,7 +259,8 @@ def headlines_agree(fa: Features, fb: Features) -> bool:
     for x, y in ((fa, fb), (fb, fa)):
         slots = headline_slots(x)
         if len(slots) >= TUNING.headline_min_slots:
-            found = sum(t in y.words for t in slots)
+            words = y.words  # a set made each time it is asked for
+            found = sum(t in words for t in slots)
             if found <= TUNING.headline_slot_cover * len(slots):
                 return False
     return True

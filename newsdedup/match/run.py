@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -19,7 +20,16 @@ from .indexes import DocumentIndex, DuplicateIndex, PassageIndex, TermIndex
 from .link import Link, day_number, hours
 from .lsh import UNDATED, group_rows, pair_codes
 from .measures import approx_jaccard, pair_cosines, shared_sentences
-from .rules import Pair, could_link, verify, with_specifics
+from .rules import (
+    HeadlineRows,
+    Pair,
+    could_link,
+    headline_rows,
+    headlines_agree_bulk,
+    shares_distinctive_bulk,
+    verify,
+    with_specifics,
+)
 from .wire import flash_links, slug_links
 
 Progress = Callable[[str, int, int], None]
@@ -47,6 +57,11 @@ class MatchRun:
     @property
     def n(self) -> int:
         return len(self.table)
+
+    @cached_property
+    def heads(self) -> HeadlineRows:
+        """Each article's headline slots and template words as rows of term ids."""
+        return headline_rows(self.table, self.feats)
 
     def shares(self, codes: np.ndarray) -> np.ndarray:
         """Sentences each pair shares (0 for pairs the passage index did not offer)."""
@@ -97,7 +112,7 @@ def rule_links(run: MatchRun, progress: Progress | None = None) -> list[Link]:
     check_pairs(run, run.candidates, found, progress)
     for extra in (
         slug_links(run.articles, run.days, run.settings),
-        flash_links(run.articles, run.feats, run.sources, run.clock),
+        flash_links(run.articles, run.feats, run.sources, run.clock, run.table),
     ):
         for key, link in extra.items():
             if key not in found or found[key].score < link.score:
@@ -129,15 +144,17 @@ class PairColumns:
     cos: np.ndarray  # the term cosine verify is given (0 where either has no weighed term)
     weighed: np.ndarray  # both articles have weighed terms
     shares: np.ndarray
+    agree: np.ndarray  # headlines_agree
+    distinctive: np.ndarray  # shares_distinctive
 
     def possible(self, run: MatchRun) -> np.ndarray:
-        """Positions of the pairs some rule could link (:func:`could_link`)."""
+        """Positions of the pairs some rule could link (:func:`could_link`) and whose
+        headlines agree (:func:`verify` links no other)."""
         sizes = run.sizes
         la, lb = sizes[self.firsts], sizes[self.seconds]
         small, large = np.minimum(la, lb), np.maximum(la, lb)
-        return np.flatnonzero(
-            could_link(small, large, self.approx, self.cos, run.settings.threshold)
-        )
+        could = could_link(small, large, self.approx, self.cos, run.settings.threshold)
+        return np.flatnonzero(could & self.agree)
 
 
 def pair_columns(run: MatchRun, codes: np.ndarray) -> PairColumns:
@@ -147,7 +164,8 @@ def pair_columns(run: MatchRun, codes: np.ndarray) -> PairColumns:
     cos = np.where(both, pair_cosines(run.table, firsts, seconds), 0.0)
     return PairColumns(
         codes, firsts, seconds, approx_jaccard(run.doc_sigs, firsts, seconds), cos, both,
-        run.shares(codes),
+        run.shares(codes), headlines_agree_bulk(run.heads, firsts, seconds),
+        shares_distinctive_bulk(run.table, firsts, seconds),
     )  # fmt: skip
 
 
@@ -165,8 +183,9 @@ def pair_facts(run: MatchRun, cols: PairColumns, k: int) -> Pair:
     cos = float(cols.cos[k]) if cols.weighed[k] else 0  # cosine()'s int 0
     shared = int(cols.shares[k])
     return Pair(
-        a, b, run.feats[a], run.feats[b], shared, gap, same_source, float(cols.approx[k]), cos
-    )
+        a, b, run.feats[a], run.feats[b], shared, gap, same_source, float(cols.approx[k]), cos,
+        bool(cols.agree[k]), bool(cols.distinctive[k]),
+    )  # fmt: skip
 
 
 def check_pairs(
@@ -188,4 +207,4 @@ def check_pairs(
         if p.gap_days is not None and p.gap_days > run.settings.window_days:
             # outside the window the passage index was not asked: count them here
             link = replace(link, passages=shared_sentences(p.fa, p.fb))
-        found[(p.a, p.b)] = with_specifics(link, p.fa, p.fb)
+        found[(p.a, p.b)] = with_specifics(link, run.table)

@@ -5,13 +5,15 @@ body) is followed within hours by the full story."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import cast
 
+import numpy as np
+
 from ..model import Article, LinkKind
 from ..settings import Settings
-from ..sketch import Features, is_term, tokens
+from ..sketch import Features, FeatureTable, is_term, tokens
+from ..sketch.csr import pointers
 from ..tuning import TUNING
 from .link import Link
 from .rules import rare
@@ -22,48 +24,86 @@ def flash_links(
     feats: list[Features],
     sources: list[str | None],
     clock: list[float | None],
+    table: FeatureTable,
 ) -> dict[tuple[int, int], Link]:
     """A flash (a headline with a placeholder body) joins the full story its source sent
     within hours: the one whose text covers most of the flash's headline, names and figures
-    included. Bodies that say nothing cannot link any other way."""
+    included. Bodies that say nothing cannot link any other way. The articles of a flash's
+    window are looked up in the run's term postings, all at once."""
     # each source's articles with a time, in time order: a flash looks only at its window
     by_source: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for i, f in enumerate(feats):
         src, when = sources[i], clock[i]
         if src is not None and when is not None and f.tokens > TUNING.flash_max_tokens:
             by_source[src].append((when, i))
-    for timeline in by_source.values():
+    windows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for src, timeline in by_source.items():
         timeline.sort()
+        windows[src] = (
+            np.array([at for at, _ in timeline], dtype=np.float64),
+            np.array([j for _, j in timeline], dtype=np.int64),
+        )
     out: dict[tuple[int, int], Link] = {}
-    words_of: dict[int, frozenset[str]] = {}  # made when a flash first looks at an article
+    postings: _Postings | None = None  # made when the first flash looks
     for i, f in enumerate(feats):
         src, when = sources[i], clock[i]
         if f.tokens > TUNING.flash_max_tokens or src is None or when is None:
             continue
         words = [t for t in dict.fromkeys(tokens(articles[i].headline.value or "")) if is_term(t)]
         slots = rare(words, f.language)
-        if len(words) < TUNING.flash_min_words:
+        if len(words) < TUNING.flash_min_words or src not in windows:
             continue
+        times, members = windows[src]
+        lo = int(np.searchsorted(times, when - TUNING.flash_hours, side="left"))
+        hi = int(np.searchsorted(times, when + TUNING.flash_hours, side="right"))
+        if lo >= hi:
+            continue
+        if postings is None:
+            postings = _Postings(table)
+        near = members[lo:hi]
+        # a name or figure of the flash missing: out (an unknown word is in no article)
+        ok = np.ones(len(near), dtype=bool)
+        for t in slots:
+            ok &= postings.has(t, near)
+        found = np.zeros(len(near), dtype=np.int64)
+        for t in words:
+            found += postings.has(t, near)
+        cover_all = found / len(words)  # as sum(...) / len(words) divides: the same values
+        keep = np.flatnonzero(ok & (cover_all >= TUNING.flash_cover))
         best: tuple[float, float, int] | None = None
-        timeline = by_source.get(src, [])
-        lo = bisect_left(timeline, (when - TUNING.flash_hours, -1))
-        hi = bisect_right(timeline, (when + TUNING.flash_hours, len(feats)))
-        for at, j in timeline[lo:hi]:
-            gap = abs(at - when)
-            have = words_of.get(j)
-            if have is None:
-                have = words_of[j] = feats[j].words
-            if any(t not in have for t in slots):
-                continue  # a name or figure of the flash is missing: cheapest test first
-            cover = sum(t in have for t in words) / len(words)
-            if cover < TUNING.flash_cover:
-                continue
+        for k in keep.tolist():
+            j, cover = int(near[k]), float(cover_all[k])
+            gap = abs(float(times[lo + k]) - when)
             if best is None or (-cover, gap, j) < (-best[0], best[1], best[2]):
                 best = (cover, gap, j)
         if best is not None:
             a, b = sorted((i, best[2]))
             out[(a, b)] = Link(a, b, LinkKind.FLASH, round(best[0], 4), 0.0, 0.0, 0, 0.0)
     return out
+
+
+class _Postings:
+    """The articles each term of the run occurs in (sorted), from the table's word rows."""
+
+    def __init__(self, table: FeatureTable) -> None:
+        ids = table.w_ids.astype(np.int64)
+        owner = np.repeat(np.arange(len(table), dtype=np.int64), np.diff(table.w_ptr))
+        order = np.lexsort((owner, ids))
+        self.articles = owner[order]
+        self.ptr = pointers(np.bincount(ids, minlength=len(table.vocab)))
+        self.index = {t: k for k, t in enumerate(table.vocab)}
+
+    def has(self, term: str, which: np.ndarray) -> np.ndarray:
+        """Whether each article of ``which`` has ``term`` among its words."""
+        k = self.index.get(term)
+        if k is None:
+            return np.zeros(len(which), dtype=bool)
+        post = self.articles[self.ptr[k] : self.ptr[k + 1]]
+        if not len(post):
+            return np.zeros(len(which), dtype=bool)
+        at = np.minimum(np.searchsorted(post, which), len(post) - 1)
+        hit: np.ndarray = post[at] == which
+        return hit
 
 
 _SLUG_VERSIONS = frozenset(
