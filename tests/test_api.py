@@ -86,3 +86,26 @@ def test_a_small_run_imports_no_pool_or_state_backend(tmp_path: Path) -> None:
 
 def test_the_package_is_typed() -> None:
     assert (Path(newsdedup.__file__).parent / "py.typed").exists()
+
+
+def test_matching_pauses_the_cyclic_collector_and_turns_it_back_on() -> None:
+    """Matching and clustering run with the cyclic collector paused (they make no reference
+    cycles, and each collection would walk the whole corpus), and a caller's collector is on
+    again afterwards, also when the stage fails."""
+    import gc
+
+    from newsdedup.pipeline import find_stories_in, load
+
+    seen: list[bool] = []
+    corpus = load([str(SAMPLES)], Settings())
+    assert gc.isenabled()
+    result = find_stories_in(corpus, Settings(), progress=lambda *_: seen.append(gc.isenabled()))
+    assert result.stories and seen and not any(seen)
+    assert gc.isenabled()
+
+    def fail(*_: object) -> None:
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        find_stories_in(load([str(SAMPLES)], Settings()), Settings(), progress=fail)
+    assert gc.isenabled()
