@@ -52,7 +52,7 @@ def shipped_per_article(folder: Path) -> float:
     from newsdedup.distributed import PARTITION_FILES, partitions
     from newsdedup.pipeline import _read_parse, discover_all, finalise
     from newsdedup.settings import Settings
-    from newsdedup.sketch import _features, feature_ranges
+    from newsdedup.sketch import feature_ranges, range_features
 
     settings = Settings()
     items = discover_all([str(folder)], settings)[:SAMPLE]
@@ -65,7 +65,9 @@ def shipped_per_article(folder: Path) -> float:
     articles = finalise([a for a in read if not hasattr(a, "reason")], settings)
     for lo, hi in feature_ranges(len(articles)):
         total += len(pickle.dumps(articles[lo:hi], protocol=5))
-        total += len(pickle.dumps(_features(articles[lo:hi], settings.shingle_size), protocol=5))
+        total += len(
+            pickle.dumps(range_features(articles[lo:hi], settings.shingle_size), protocol=5)
+        )
     return total / max(1, len(items))
 
 
@@ -80,9 +82,14 @@ def bench_dask(folder: Path, workers: int = 2) -> dict[str, float]:
     host = ["--host", "127.0.0.1", "--no-dashboard"]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--port", str(port), *host], **quiet)]  # type: ignore[call-overload]  # fmt: skip
+    # the workers import this module for ``_usage`` when ``make bench`` imports it by name
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    }
     for _ in range(workers):
         cmd = [str(bin_dir / "dask"), "worker", address, "--nthreads", "1", *host]
-        procs.append(subprocess.Popen(cmd, **quiet))  # type: ignore[call-overload]
+        procs.append(subprocess.Popen(cmd, env=env, **quiet))  # type: ignore[call-overload]
     try:
         client = Client(address, timeout=60)
         client.wait_for_workers(workers, timeout=120)
