@@ -24,7 +24,7 @@ from .cluster import Story
 from .match import Link, day_number
 from .model import Article, Field, FieldSource
 from .sketch import TokenHasher, sentences, tokens
-from .sketch.build import _segment_shingles as segment_shingles
+from .sketch.build import segment_shingles
 from .sketch.tokens import CUT, sentence_tokens
 from .tuning import TUNING
 

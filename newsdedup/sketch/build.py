@@ -113,13 +113,11 @@ def _features(articles: list[Article], shingle_size: int, hasher: TokenHasher) -
     sents_per_art = np.asarray(art_sents, dtype=np.int64)
     art_of_sent = np.repeat(np.arange(len(articles), dtype=np.int64), sents_per_art)
     art_len = np.bincount(art_of_sent, weights=slen, minlength=len(articles)).astype(np.int64)
-    shingles = _segment_shingles(hashes, art_len, shingle_size)
+    shingles = segment_shingles(hashes, art_len, shingle_size)
     # a passage is a sentence of words: a menu, a breadcrumb or a footer's row of links is
     # long enough but says nothing two articles could share as evidence
     long = (slen >= TUNING.passage_min_tokens) & ~np.asarray(labels, dtype=bool)[has_words]
-    sent_sets = _segment_shingles(
-        hashes, np.where(long, slen, 0), TUNING.passage_shingle, skip=slen
-    )
+    sent_sets = segment_shingles(hashes, np.where(long, slen, 0), TUNING.passage_shingle, skip=slen)
     term_mask = np.fromiter(map(is_term, vocab), dtype=bool, count=len(vocab))
     w_ptr, w_ids, w_counts = _term_counts(ids, art_len, heads, index, term_mask, len(vocab))
     lead_ptr, lead_ids = _lead_terms(ids, art_len, term_mask)
@@ -165,7 +163,7 @@ def _distinct_passages(
     return passages, per_art
 
 
-def _segment_shingles(
+def segment_shingles(
     hashes: np.ndarray, lengths: np.ndarray, k: int, skip: np.ndarray | None = None
 ) -> list[np.ndarray]:
     """:func:`shingle_hashes` of consecutive segments of one token-hash stream, all at once.
