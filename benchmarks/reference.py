@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
@@ -35,17 +37,19 @@ def shingles(text: str, k: int = 5) -> list[bytes]:
     return [" ".join(words[i : i + k]).encode("utf-8") for i in range(max(1, len(words) - k + 1))]
 
 
-def main() -> None:
-    paths = files(sys.argv[1:])
+def read_sets(paths: list[str]) -> list[list[bytes]]:
+    """The shingles of each file."""
     sets = []
     for p in paths:
         with open(p, encoding="utf-8", errors="replace") as fh:
             sets.append(shingles(fh.read()))
-    minhashes = MinHash.bulk(sets, num_perm=128)
-    lsh = MinHashLSH(threshold=0.5, num_perm=128)
-    with lsh.insertion_session() as session:
-        for i, m in enumerate(minhashes):
-            session.insert(i, m)
+    return sets
+
+
+def write_components(
+    paths: list[str], minhashes: list[Any], query: Callable[[Any], Iterable[int]]
+) -> None:
+    """Every article joined to what the LSH finds for it (union-find), one line per path."""
     parent = list(range(len(paths)))
 
     def find(x: int) -> int:
@@ -55,11 +59,21 @@ def main() -> None:
         return x
 
     for i, m in enumerate(minhashes):
-        for j in lsh.query(m):
+        for j in query(m):
             parent[find(i)] = find(j)
     out = sys.stdout
     for i, p in enumerate(paths):
         out.write(f"{p}\t{find(i)}\n")
+
+
+def main() -> None:
+    paths = files(sys.argv[1:])
+    minhashes = MinHash.bulk(read_sets(paths), num_perm=128)
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(minhashes):
+            session.insert(i, m)
+    write_components(paths, minhashes, lsh.query)
 
 
 if __name__ == "__main__":

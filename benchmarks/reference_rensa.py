@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from reference import files, shingles
+from reference import files, read_sets, write_components
 from rensa import RMinHash, RMinHashLSH
 
 PERM = 125  # the 25 × 5 permutations datasketch bands at threshold 0.5 (of its 128)
@@ -22,31 +22,14 @@ BANDS = 25  # datasketch's choice for threshold 0.5 at 128 permutations (25 band
 
 def main() -> None:
     paths = files(sys.argv[1:])
-    sets = []
-    for p in paths:
-        with open(p, encoding="utf-8", errors="replace") as fh:
-            sets.append(shingles(fh.read()))
     minhashes = []
-    for s in sets:
+    for s in read_sets(paths):
         m = RMinHash(num_perm=PERM, seed=1)
         m.update(s)
         minhashes.append(m)
     lsh = RMinHashLSH(threshold=0.5, num_perm=PERM, num_bands=BANDS)
     lsh.insert_many(minhashes)
-    parent = list(range(len(paths)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, m in enumerate(minhashes):
-        for j in lsh.query(m):
-            parent[find(i)] = find(j)
-    out = sys.stdout
-    for i, p in enumerate(paths):
-        out.write(f"{p}\t{find(i)}\n")
+    write_components(paths, minhashes, lsh.query)
 
 
 if __name__ == "__main__":
