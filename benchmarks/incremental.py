@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from index_insert import redis_server
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("NEWSDEDUP_SHARED", HERE.parent.parent / "shared"))
@@ -114,19 +115,10 @@ def nightly(corpus: Path, order: list[Path], tmp: Path, repeat: int) -> None:
           f" = {statistics.median(first) / alone:.1f}× alone | ≤ 3× |")  # fmt: skip
     print(f"| nothing new (SQLite) | {statistics.median(again):.2f} s"
           f" = {statistics.median(again) / alone:.1f}× alone | ≤ 1.5× |")  # fmt: skip
-    redis = shutil.which("redis-server")
-    if redis is None:
-        print("| Redis | redis-server not installed | |")
-        return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp)], stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        time.sleep(0.5)
+    with redis_server(str(tmp)) as port:
+        if port is None:
+            print("| Redis | redis-server not installed | |")
+            return
         index = ["--index", f"redis://127.0.0.1:{port}/0"]
         run(["clusters", "-q", "-o", os.devnull, *index, str(base)])
         t = run(["clusters", "-q", "-o", os.devnull, *index, str(new)])
@@ -135,9 +127,6 @@ def nightly(corpus: Path, order: list[Path], tmp: Path, repeat: int) -> None:
             f"| {NEW} new into a {n:,}-article Redis index (one run) | {t:.2f} s = {t / alone:.1f}× alone | ≤ 3× |"
         )
         print(f"| nothing new (Redis, one run) | {t0:.2f} s = {t0 / alone:.1f}× alone | |")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def agreement(corpus: Path, order: list[Path], tmp: Path) -> None:

@@ -10,6 +10,7 @@ installed it reports the local figure only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,19 +66,10 @@ def main() -> None:
         with SQLiteStore(os.path.join(tmp, "s.db"), settings) as local:
             t = _timed(local, items)
         print(f"local SQLite state : {t:6.2f} s  {n / t:8,.0f} articles/s")
-        exe = shutil.which("redis-server")
-        if exe is None:
-            print("redis-server not installed: Redis figure skipped")
-            return
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen(
-            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", tmp], stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            time.sleep(0.5)
+        with redis_server(tmp) as port:
+            if port is None:
+                print("redis-server not installed: Redis figure skipped")
+                return
             from newsdedup.store.redis import RedisStore
 
             with RedisStore(f"redis://127.0.0.1:{port}/0", "bench", settings) as index:
@@ -88,9 +81,28 @@ def main() -> None:
                 t = t_write + t_lsh
                 print(f"Redis index        : {t:6.2f} s  {n / t:8,.0f} articles/s "
                       f"(writes {t_write:.2f} s, LSH insertion sessions and reading back {t_lsh:.2f} s)")  # fmt: skip
-        finally:
-            server.terminate()
-            server.wait()
+
+
+@contextlib.contextmanager
+def redis_server(folder: str) -> Iterator[int | None]:
+    """A throw-away redis-server on a free loopback port (its port), None when not installed."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        yield None
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", folder], stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        time.sleep(0.5)
+        yield port
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":
