@@ -13,7 +13,6 @@ run comes between, and the last run to save has seen every article written befor
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -147,7 +146,7 @@ def load_stored(
     and return every article the store holds, in walk order; ``fresh`` holds the indices of
     those read in this run. ``for_this_run``: the store lives for this run alone (a run
     without a state): its corpus is in the order the inputs were named, as they were found."""
-    from ..pipeline import Corpus
+    from ..pipeline import Corpus, collector_paused
 
     todo = plan(items, settings, store)
     known = todo.known
@@ -161,9 +160,7 @@ def load_stored(
     # the articles make no reference cycles: the cyclic collector, which walks every object
     # made so far each time enough have been made, has nothing to find while they pile up
     # (reuters-dev with workers: unpickling 11,000 articles 0.78 s with it, 0.11 s without)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         for i, item in enumerate(items):
             if isinstance(item, Skipped):
                 skipped.append(item)
@@ -203,9 +200,6 @@ def load_stored(
             if len(pending) >= BATCH:
                 store.put(pending)
                 pending = []
-    finally:
-        if collecting:
-            gc.enable()
     if pending:
         store.put(pending)
     if touched:
@@ -236,12 +230,8 @@ def load_stored(
         store.remove(keys)
     # finalising makes many small objects (paragraph keys) and no cycles either
     # (reuters-dev: 0.27 s with the collector, 0.17 s without)
-    gc.disable()
-    try:
+    with collector_paused():
         articles = finalise(articles, settings)
-    finally:
-        if collecting:
-            gc.enable()
     corpus = Corpus(articles, skipped, keys)
     corpus.fresh = {i for i, k in enumerate(keys) if k in fresh}
     return corpus
